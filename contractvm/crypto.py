@@ -1,5 +1,7 @@
-"""All cryptography in one place: the hashes and Ed25519 signatures the VM and the chain use, and the scrypt +
-AES-256-GCM pair that protects key files."""
+"""All cryptography in one place: the hashes and Ed25519 signatures the VM and the chain use, the scrypt +
+AES-256-GCM pair that protects key files, and the two primitives of off-chain data sharing: XChaCha20-Poly1305
+(authenticated encryption of a closed payload under a fresh data key) and libsodium's sealed boxes (a data key
+sealed to a buyer's account key, converted from Ed25519 to X25519 as libsodium documents)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from Crypto.Cipher import AES
 from Crypto.Hash import keccak
 from Crypto.Protocol.KDF import scrypt as _scrypt
 from nacl.exceptions import CryptoError
+from nacl.public import SealedBox
+from nacl.secret import Aead
 from nacl.signing import SigningKey, VerifyKey
 
 ED25519_SEED_SIZE = 32
@@ -18,6 +22,10 @@ ED25519_SIGNATURE_SIZE = 64
 AES_KEY_SIZE = 32
 GCM_NONCE_SIZE = 12
 GCM_TAG_SIZE = 16
+DATA_KEY_SIZE = Aead.KEY_SIZE  # 32: an XChaCha20-Poly1305 key
+DATA_NONCE_SIZE = Aead.NONCE_SIZE  # 24: random nonces are safe at this size
+DATA_TAG_SIZE = Aead.MACBYTES  # 16
+SEAL_OVERHEAD = 48  # a sealed box adds an ephemeral X25519 public key (32) and a Poly1305 tag (16)
 
 
 class DecryptionError(ValueError):
@@ -107,3 +115,45 @@ def _signing_key(seed: bytes) -> SigningKey:
     if not isinstance(seed, bytes) or len(seed) != ED25519_SEED_SIZE:
         raise ValueError(f"an Ed25519 seed is {ED25519_SEED_SIZE} bytes")
     return SigningKey(seed)
+
+
+def data_encrypt(key: bytes, nonce: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes:
+    """XChaCha20-Poly1305 (IETF): the ciphertext followed by its 16-byte tag, which also covers `associated_data`."""
+    _data_key_and_nonce(key, nonce)
+    return bytes(Aead(key).encrypt(plaintext, associated_data, nonce).ciphertext)
+
+
+def data_decrypt(key: bytes, nonce: bytes, sealed: bytes, associated_data: bytes = b"") -> bytes:
+    """The plaintext of `data_encrypt`'s output; DecryptionError when the key, nonce, data or ciphertext differ."""
+    _data_key_and_nonce(key, nonce)
+    try:
+        return bytes(Aead(key).decrypt(sealed, associated_data, nonce))
+    except CryptoError as exc:
+        raise DecryptionError("authentication tag mismatch") from exc
+
+
+def _data_key_and_nonce(key: bytes, nonce: bytes) -> None:
+    if not isinstance(key, bytes) or len(key) != DATA_KEY_SIZE:
+        raise ValueError(f"a data key is {DATA_KEY_SIZE} bytes")
+    if not isinstance(nonce, bytes) or len(nonce) != DATA_NONCE_SIZE:
+        raise ValueError(f"a data nonce is {DATA_NONCE_SIZE} bytes")
+
+
+def seal(recipient_public_key: bytes, message: bytes) -> bytes:
+    """libsodium's sealed box of `message` to an Ed25519 account key: only its holder can open it."""
+    if not isinstance(recipient_public_key, bytes) or len(recipient_public_key) != ED25519_PUBLIC_KEY_SIZE:
+        raise ValueError(f"a public key is {ED25519_PUBLIC_KEY_SIZE} bytes")
+    try:
+        x25519 = VerifyKey(recipient_public_key).to_curve25519_public_key()
+    except (CryptoError, RuntimeError, ValueError) as exc:
+        raise ValueError("not a valid Ed25519 public key") from exc
+    return bytes(SealedBox(x25519).encrypt(message))
+
+
+def open_sealed(seed: bytes, sealed: bytes) -> bytes:
+    """Open a sealed box addressed to the account key of `seed`; DecryptionError when it was not sealed to it."""
+    private_key = _signing_key(seed).to_curve25519_private_key()
+    try:
+        return bytes(SealedBox(private_key).decrypt(sealed))
+    except CryptoError as exc:
+        raise DecryptionError("the sealed box was not sealed to this key, or it was altered") from exc

@@ -85,12 +85,19 @@ class Client:
 
     def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                  body: dict[str, Any] | None = None) -> Any:
+        return self._decode(self.send(method, path, params=params, json=body))
+
+    def send(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """One HTTP request to the node (httpx's options), transport failures raised as `NodeUnreachable`."""
         try:
-            response = self._http.request(method, path, params=params, json=body)
+            return self._http.request(method, path, **options)
         except httpx.TimeoutException as exc:
             raise NodeUnreachable(f"the node at {self.url} did not answer in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise NodeUnreachable(f"cannot reach the node at {self.url}: {exc or type(exc).__name__}") from None
+
+    def decode(self, response: httpx.Response) -> Any:
+        """A JSON answer, or `ClientError` with the node's error code."""
         return self._decode(response)
 
     def _decode(self, response: httpx.Response) -> Any:

@@ -20,12 +20,14 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contractvm.chain.model import TX_MAX_SIZE
+from contractvm.node.data_routes import DATA_ROUTES
 from contractvm.node.errors import ApiError, error_response
 from contractvm.node.routes import ROUTES
 from contractvm.node.service import NodeService
 
 log = logging.getLogger("contractvm.node")
 MAX_BODY = 2 * TX_MAX_SIZE + 4096  # the largest transaction, hex-encoded, in its JSON wrapper: ~2 MiB
+MAX_OBJECT = 64 * 1024 * 1024  # the largest data object the data service takes (POST /v1/data)
 
 
 class BodyTooLarge(Exception):
@@ -35,9 +37,13 @@ class BodyTooLarge(Exception):
 class Guard:
     """Outermost middleware: refuse bodies over `max_body` (413), turn any escaped exception into a 500 JSON."""
 
-    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY, max_object: int = MAX_OBJECT) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_object = max_object
+
+    def _limit(self, scope: Scope) -> int:
+        return self.max_object if scope.get("path") == "/v1/data" else self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,7 +57,8 @@ class Guard:
                 started = True
             await send(message)
 
-        problem = self._declared_length_problem(scope)
+        limit = self._limit(scope)
+        problem = self._declared_length_problem(scope, limit)
         if problem is not None:
             await error_response(*problem, headers={"Connection": "close"})(scope, receive, send)
             return
@@ -62,8 +69,8 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise ApiError("body_too_large", f"the request body is larger than {self.max_body} bytes")
+                if received > limit:
+                    raise ApiError("body_too_large", f"the request body is larger than {limit} bytes")
             return message
 
         try:
@@ -77,15 +84,15 @@ class Guard:
             if not started:
                 await response(scope, receive, send)
 
-    def _declared_length_problem(self, scope: Scope) -> tuple[str, str] | None:
+    def _declared_length_problem(self, scope: Scope, limit: int) -> tuple[str, str] | None:
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     length = int(value)
                 except ValueError:
                     return "bad_request", "the Content-Length header is not a number"
-                if length > self.max_body:
-                    return "body_too_large", f"the request body ({length} bytes) is larger than {self.max_body} bytes"
+                if length > limit:
+                    return "body_too_large", f"the request body ({length} bytes) is larger than {limit} bytes"
         return None
 
 
@@ -111,7 +118,7 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return error_response("internal", f"internal error ({type(exc).__name__}); see the node's log")
 
 
-def create_app(node: NodeService, *, max_body: int = MAX_BODY) -> ASGIApp:
+def create_app(node: NodeService, *, max_body: int = MAX_BODY, max_object: int = MAX_OBJECT) -> ASGIApp:
     """The node's ASGI application around `node` (which the caller opened and will close)."""
 
     @contextlib.asynccontextmanager
@@ -123,6 +130,6 @@ def create_app(node: NodeService, *, max_body: int = MAX_BODY) -> ASGIApp:
             await node.stop()
 
     handlers: dict[Any, Any] = {ApiError: _api_error, HTTPException: _http_error, Exception: _internal_error}
-    app = Starlette(routes=ROUTES, exception_handlers=handlers, lifespan=lifespan)
+    app = Starlette(routes=ROUTES + DATA_ROUTES, exception_handlers=handlers, lifespan=lifespan)
     app.state.service = node
-    return Guard(app, max_body)
+    return Guard(app, max_body, max_object)

@@ -22,7 +22,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "bad_parameter": (400, "a query or path parameter out of range or malformed"),
     "bad_transaction": (400, "bytes that are not a canonical signed transaction encoding"),
     "bad_argument": (400, "call arguments that do not match the function's parameter types"),
+    "bad_object": (400, "a data object or sealed key that is malformed or does not match what the chain registers"),
+    "unauthorized": (401, "a data request that must be signed is not, or its signature is wrong, stale or replayed"),
+    "forbidden": (403, "the chain does not allow it: no valid grant (none, expired, revoked) or not the owner"),
     "not_found": (404, "no such route"),
+    "object_not_found": (404, "this node stores no data object with that fingerprint"),
+    "key_not_found": (404, "no data key is sealed to the requester for that object yet"),
     "block_not_found": (404, "no block at that height or with that hash"),
     "transaction_not_found": (404, "the node has no transaction with that hash"),
     "receipt_not_found": (404, "the transaction is not in a block yet (pending) or unknown"),
@@ -30,11 +35,14 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "function_not_found": (404, "the contract has no public function of that name"),
     "method_not_allowed": (405, "the route exists but not with this HTTP method"),
     "transaction_known": (409, "the transaction is already in the chain or pending"),
+    "object_conflict": (409, "a different data object is already stored under that fingerprint"),
     "body_too_large": (413, "the request body is larger than the node accepts"),
     "unsupported_media_type": (415, "the body is not JSON (send Content-Type: application/json)"),
     "transaction_rejected": (422, "the transaction cannot be included: wrong chain, bad signature, nonce, gas, funds"),
     "internal": (500, "a bug in the node; the details are in its log"),
     "unavailable": (503, "the node is shutting down"),
+    "access_not_recorded": (503, "the access could not be recorded on chain (the node's service account lacks the "
+                                 "role), so nothing was served"),
 }
 
 

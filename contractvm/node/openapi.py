@@ -126,7 +126,28 @@ SCHEMAS: dict[str, Schema] = {
                         "sender": nullable(ref("AddressInput")), "gas_limit": nullable(U64)}},
     "CallResult": obj({"contract": ref("Address"), "function": STR, "height": U64, "status": ref("Status"),
                        "gas_used": U64, "return_value": ANY, "error": nullable(STR), "error_location": nullable(STR)}),
+    "DataObject": obj({"fingerprint": ref("Hash"), "closed": BOOL, "size": U64, "owner": ref("Address"),
+                       "access": ref("Address"), "stored_at": U64},
+                      "a stored data object (its payload aside); `access` is the DataAccess contract governing it"),
+    "DataObjectInfo": {"allOf": [ref("DataObject"), obj({"accesses": nullable(U64)})]},
+    "AccessLog": obj({"fingerprint": ref("Hash"), "entries": {"type": "array", "items": {
+        "type": "object", "required": ["seq", "time", "fingerprint", "reader", "closed", "outcome"],
+        "properties": {"seq": U64, "time": U64, "fingerprint": ref("Hash"), "reader": ref("Address"), "closed": BOOL,
+                       "outcome": {"type": "string", "enum": ["served", "refused"]}, "reason": STR,
+                       "access_id": U64, "tx_hash": ref("Hash"), "block_height": U64}}}},
+                     "the node's log of access attempts on one object, newest first"),
+    "SealedKeyStored": obj({"fingerprint": ref("Hash"), "reader": ref("Address"), "sealed_key_digest": ref("Hash")}),
+    "TraceRecord": obj({
+        "id": U64, "object_id": ref("Hash"), "server": STR, "data_hash": ref("Hash"), "transfer_out": ref("Address"),
+        "transfer_in": ref("Address"), "timestamp": U64, "previous": U64, "confirmations": U64, "accepted": BOOL,
+        "data": ANY, "data_check": STR, "checks": {"type": "object", "additionalProperties": BOOL}}),
+    "Trace": obj({"object_id": ref("Hash"), "contract": ref("Address"),
+                  "records": {"type": "array", "items": ref("TraceRecord")}, "verified": BOOL,
+                  "problems": {"type": "array", "items": STR}},
+                 "an object's traceability history walked back, newest first, every record re-checked"),
 }
+OCTETS: Schema = {"type": "string", "format": "binary"}
+SIGNED = " Signed: send `Authorization: CVM-Ed25519 key=..., time=..., nonce=..., sig=...` (docs/node-api.md)."
 
 
 def _json(schema: Schema, description: str) -> Schema:
@@ -151,18 +172,71 @@ def _query(name: str, schema: Schema, description: str) -> Schema:
 
 
 def _op(summary: str, ok: dict[str, Schema], errors: dict[str, Schema], parameters: list[Schema] | None = None,
-        body: str | None = None, operation_id: str = "") -> Schema:
+        body: str | None = None, operation_id: str = "", octets: bool = False) -> Schema:
     out: Schema = {"summary": summary, "operationId": operation_id, "responses": {**ok, **errors}}
     if parameters:
         out["parameters"] = parameters
     if body:
         out["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+    if octets:
+        out["requestBody"] = {"required": True, "content": {"application/octet-stream": {"schema": OCTETS}}}
     return out
+
+
+def _bytes(description: str) -> Schema:
+    return {"description": description, "content": {"application/octet-stream": {"schema": OCTETS}}}
 
 
 ADDRESS_PARAM = _path_param("address", ref("AddressInput"), "an address, cvm1... or 0x and 40 hex digits")
 HASH_PARAM = _path_param("hash", {"type": "string", "pattern": "^(0[xX])?[0-9a-fA-F]{64}$"}, "transaction hash")
 HEIGHT: Schema = {"type": "integer", "minimum": 0, "maximum": U64_MAX}
+FINGERPRINT_PARAM = _path_param("fingerprint", {"type": "string", "pattern": "^(0[xX])?[0-9a-fA-F]{64}$"},
+                                "the object's salted fingerprint, 64 hex digits")
+
+
+def _data_paths() -> dict[str, Schema]:
+    return {
+        "/v1/data": {"post": _op(
+            "Upload a data object (an envelope: docs/data-service.md) registered to the signer." + SIGNED, {
+                "201": _json(ref("DataObject"), "stored"),
+                "200": _json(ref("DataObject"), "the same object was already stored")},
+            _errors("bad_address", "bad_object", "unauthorized", "forbidden", "contract_not_found",
+                    "object_conflict", "body_too_large"),
+            [{**_query("access", ref("AddressInput"), "the DataAccess contract that registers it"),
+              "required": True}], operation_id="upload_object", octets=True)},
+        "/v1/data/{fingerprint}": {"get": _op(
+            "Download an object: open data to anyone, closed data with a valid grant; the access is recorded on "
+            "chain first." + SIGNED, {"200": _bytes("the envelope; X-Access-Id and X-Access-Tx name the record")},
+            _errors("bad_hex", "unauthorized", "forbidden", "object_not_found", "access_not_recorded"),
+            [FINGERPRINT_PARAM], operation_id="download_object")},
+        "/v1/data/{fingerprint}/info": {"get": _op("What the node knows about an object", {
+            "200": _json(ref("DataObjectInfo"), "the object")}, _errors("bad_hex", "object_not_found"),
+            [FINGERPRINT_PARAM], operation_id="object_info")},
+        "/v1/data/{fingerprint}/log": {"get": _op("The node's access log of an object, refusals included", {
+            "200": _json(ref("AccessLog"), "newest first")}, _errors("bad_hex", "object_not_found"),
+            [FINGERPRINT_PARAM, _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000},
+                                       "entries (default 100)")], operation_id="access_log")},
+        "/v1/data/{fingerprint}/keys/{reader}": {"put": _op(
+            "Deposit the object's data key sealed to a reader (the owner only)." + SIGNED, {
+                "200": _json(ref("SealedKeyStored"), "stored; record sealed_key_digest on chain on delivery")},
+            _errors("bad_hex", "bad_address", "bad_object", "unauthorized", "forbidden", "object_not_found",
+                    "body_too_large"),
+            [FINGERPRINT_PARAM, _path_param("reader", ref("AddressInput"), "the reader it is sealed to")],
+            operation_id="put_sealed_key", octets=True)},
+        "/v1/data/{fingerprint}/key": {"get": _op(
+            "The data key sealed to the signer, while the signer holds a valid grant." + SIGNED, {
+                "200": _bytes("the sealed data key")},
+            _errors("bad_hex", "unauthorized", "forbidden", "object_not_found", "key_not_found"),
+            [FINGERPRINT_PARAM], operation_id="get_sealed_key")},
+        "/v1/trace/{object_id}": {"get": _op(
+            "An object's traceability history walked back (Y.4560 I.1.5 (2)), every hash re-checked", {
+                "200": _json(ref("Trace"), "newest record first")},
+            _errors("bad_hex", "bad_address", "contract_not_found"),
+            [_path_param("object_id", {"type": "string", "pattern": "^(0[xX])?[0-9a-fA-F]{64}$"},
+                         "the object identifier, 64 hex digits"),
+             {**_query("contract", ref("AddressInput"), "the Traceability contract"), "required": True}],
+            operation_id="trace")},
+    }
 
 
 def _paths() -> dict[str, Schema]:
@@ -222,6 +296,7 @@ def _paths() -> dict[str, Schema]:
             operation_id="stream")},
         "/openapi.json": {"get": _op("This document", {"200": _json({"type": "object"}, "OpenAPI 3.1")},
                                      _errors(), operation_id="openapi")},
+        **_data_paths(),
     }
 
 

@@ -8,6 +8,9 @@ Mining: automine (a block per transaction, the default) or interval mining (`blo
 wait in the pending pool and a block, empty or not, is sealed every `block_time` seconds, like a development
 node's `--block-time`). After every job that may have committed blocks, the new blocks are rendered on the
 chain thread (only while someone listens) and handed to the stream's broadcaster.
+
+The data service (`DataApi`) lives on the same thread: its object store is LMDB too, and every download
+records its access on the chain before it is served.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from contractvm.chain.accounts import Keypair
 from contractvm.chain.chain import Chain
+from contractvm.data.auth import ReplayGuard
+from contractvm.data.objects import ObjectStore
+from contractvm.node.data import DataApi, service_keypair
 from contractvm.node.errors import ApiError
 from contractvm.node.ops import ChainApi
 from contractvm.node.stream import Broadcaster
@@ -32,26 +39,38 @@ PUBLISH_BATCH = 100  # at most this many blocks rendered per job for the stream 
 class NodeService:
     """The node's chain, its worker thread, its miner and its stream broadcaster."""
 
-    def __init__(self, open_chain: Callable[[], Chain], *, block_time: float | None = None) -> None:
+    def __init__(self, open_chain: Callable[[], Chain], *, block_time: float | None = None,
+                 open_objects: Callable[[], ObjectStore] = ObjectStore.memory,
+                 service_key: Keypair | None = None) -> None:
         if block_time is not None and not block_time > 0:
             raise ValueError("block_time must be a positive number of seconds")
         self.block_time = block_time
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contractvm-chain")
         self.broadcaster = Broadcaster()
+        self.replays = ReplayGuard()
         self._miner: asyncio.Task[None] | None = None
         self._closed = False
         try:
-            self.api: ChainApi = self._pool.submit(self._open, open_chain).result()
+            self.api, self.data = self._pool.submit(self._open, open_chain, open_objects,
+                                                    service_key or service_keypair()).result()
         except BaseException:
             self._pool.shutdown(wait=True)
             raise
         self.published = self.api.chain.height
+        self.chain_id = self.api.chain.genesis.chain_id
 
-    def _open(self, open_chain: Callable[[], Chain]) -> ChainApi:
+    def _open(self, open_chain: Callable[[], Chain], open_objects: Callable[[], ObjectStore],
+              service_key: Keypair) -> tuple[ChainApi, DataApi]:
         chain = open_chain()
+        try:
+            objects = open_objects()
+        except BaseException:
+            chain.close()
+            raise
         chain.automine = self.block_time is None
         mining = {"mode": "automine" if self.block_time is None else "interval", "block_time": self.block_time}
-        return ChainApi(chain, mining)
+        api = ChainApi(chain, mining)
+        return api, DataApi(api, objects, service_key)
 
     @property
     def chain(self) -> Chain:
@@ -118,12 +137,18 @@ class NodeService:
                 pass
             self._miner = None
 
+    def _close_stores(self) -> None:
+        try:
+            self.data.objects.close()
+        finally:
+            self.api.chain.close()
+
     def close(self) -> None:
         """Close the chain (on its thread, after every job already queued) and stop the thread. Idempotent."""
         if self._closed:
             return
         self._closed = True
         try:
-            self._pool.submit(self.api.chain.close).result()
+            self._pool.submit(self._close_stores).result()
         finally:
             self._pool.shutdown(wait=True)

@@ -1,15 +1,19 @@
 """contracts/data_exchange.ctr through the pytest plugin: offers with stakes, funded requests, bounded matching
 (cheapest in the category within the maximum price, ties to the lowest id), escrow until delivery is
 confirmed or the confirmation window ends, refunds with the stake as penalty after a missed delivery, grants
-on release, and money conservation (balance == escrowed + deposited + staked)."""
+on release, and money conservation (balance == escrowed + deposited + staked). Connected to DataAccess
+(contracts/data_access.ctr): only the data's registered owner publishes, and a settlement grants the buyer a read
+there too."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from contractvm.testing import CallFailed, reverts
+from contractvm.testing import Account, CallFailed, Contract, TestChain, reverts
 
 DAY = 86_400
 DELIVER = 2 * DAY
@@ -22,6 +26,11 @@ WINDOW = 32
 OPEN, SOLD, COMPLETED, DEFAULTED, WITHDRAWN = range(5)
 R_OPEN, R_MATCHED, R_CANCELLED = range(3)
 PAID, DELIVERED, RELEASED, REFUNDED = range(4)
+ZERO_ADDRESS = bytes(20)
+PURPOSE = "purchased IoT data (Y.4560 9.7)"  # of the grants given on settlement
+
+People = tuple[Account, ...]
+Deploy = Callable[..., Contract]
 
 
 @pytest.fixture(scope="module")
@@ -402,3 +411,146 @@ def test_the_balance_is_always_escrow_plus_deposits_plus_stakes(chain, exchange,
         except CallFailed:
             event(f"{action} refused")  # a refused step changes nothing
         assert held(chain, exchange) == accounted(exchange)
+
+
+# Connected to DataAccess (contracts/data_access.ctr): ownership checked on publish, reads granted on settlement
+
+@pytest.fixture
+def data_access(deploy: Deploy, exchange: Contract, people: People) -> Contract:
+    """A DataAccess where the supplier owns FINGERPRINT (closed data) and the exchange is a market, connected."""
+    operator, supplier = people[0], people[1]
+    contract = deploy("contracts/data_access.ctr", sender=operator)
+    contract.register(FINGERPRINT, True, sender=supplier)
+    contract.add_market(exchange.address, sender=operator)
+    exchange.set_access(contract.address, sender=operator)
+    return contract
+
+
+@pytest.fixture
+def connected_sale(exchange: Contract, data_access: Contract, people: People) -> tuple[int, int]:
+    """Offer 1 published under DataAccess, bought (purchase 1) and delivered."""
+    supplier, buyer = people[1], people[2]
+    offer_id = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    purchase_id = exchange.buy(offer_id, sender=buyer, value=PRICE).return_value
+    exchange.deliver(purchase_id, KEY, sender=supplier)
+    return offer_id, purchase_id
+
+
+def test_only_the_operator_connects_data_access(deploy: Deploy, exchange: Contract, people: People) -> None:
+    operator, supplier = people[0], people[1]
+    assert exchange.access_contract() == ZERO_ADDRESS  # not connected by default
+    contract = deploy("contracts/data_access.ctr", sender=operator)
+    with reverts("caller lacks role 'operator'"):
+        exchange.set_access(contract.address, sender=supplier)
+    receipt = exchange.set_access(contract.address, sender=operator)
+    assert receipt.events == [exchange.AccessConnected(contract.address, operator)]
+    assert exchange.access_contract() == contract.address
+    assert exchange.set_access(ZERO_ADDRESS, sender=operator).events == [
+        exchange.AccessConnected(ZERO_ADDRESS, operator)]
+    assert exchange.access_contract() == ZERO_ADDRESS
+
+
+def test_when_connected_only_the_data_owner_publishes(exchange: Contract, data_access: Contract,
+                                                      people: People) -> None:
+    _, supplier, _, other = people
+    with reverts("not the data's owner"):
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=other, value=STAKE)
+    unregistered = bytes([9] * 32)
+    with reverts("not the data's owner"):
+        exchange.publish(unregistered, "air", PRICE, 30, sender=supplier, value=STAKE)
+    data_access.register(unregistered, False, sender=other)
+    with reverts("not the data's owner"):  # registered, by someone else
+        exchange.publish(unregistered, "air", PRICE, 30, sender=supplier, value=STAKE)
+    offer_id = exchange.publish(unregistered, "air", PRICE, 30, sender=other, value=STAKE).return_value
+    assert exchange.access_of(offer_id) == data_access.address
+    receipt = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    assert receipt.events == [exchange.OfferPublished(receipt.return_value, supplier, FINGERPRINT, "air", PRICE,
+                                                      30, STAKE)]
+    assert exchange.access_of(receipt.return_value) == data_access.address
+    with reverts("no such offer"):
+        exchange.access_of(99)
+
+
+def test_the_buyer_can_read_through_data_access_only_after_release(chain: TestChain, exchange: Contract,
+                                                                   data_access: Contract,
+                                                                   connected_sale: tuple[int, int],
+                                                                   people: People) -> None:
+    _, supplier, buyer, other = people
+    offer_id, purchase_id = connected_sale
+    assert not data_access.can_read(FINGERPRINT, buyer)  # bought and delivered, but not released
+    assert data_access.read_until(FINGERPRINT, buyer) == 0
+    now = chain.time
+    receipt = exchange.confirm(purchase_id, sender=buyer)
+    until = now + 30 * DAY
+    assert receipt.return_value == until
+    assert receipt.events.count(data_access.AccessGranted(permission="read", resource=FINGERPRINT, grantee=buyer,
+                                                          expires=until, grantor=supplier, purpose=PURPOSE)) == 1
+    assert receipt.events.count(exchange.AccessGranted(permission="read", resource=offer_id.to_bytes(8, "big"),
+                                                       grantee=buyer, expires=until, grantor=supplier,
+                                                       purpose=PURPOSE)) == 1  # the local grant, as before
+    assert data_access.can_read(FINGERPRINT, buyer) and data_access.read_until(FINGERPRINT, buyer) == until
+    assert exchange.has_access(offer_id, buyer) and exchange.access_until(offer_id, buyer) == until
+    assert not data_access.can_read(FINGERPRINT, other)
+    chain.set_time(until - 1)
+    assert data_access.can_read(FINGERPRINT, buyer)
+    chain.set_time(until)  # both grants expire together
+    assert not data_access.can_read(FINGERPRINT, buyer) and not exchange.has_access(offer_id, buyer)
+
+
+def test_a_release_by_the_supplier_also_grants_in_data_access(chain: TestChain, exchange: Contract,
+                                                              data_access: Contract, connected_sale: tuple[int, int],
+                                                              people: People) -> None:
+    supplier, buyer = people[1], people[2]
+    _, purchase_id = connected_sale
+    chain.set_time(exchange.purchase(purchase_id).confirm_by)
+    assert not data_access.can_read(FINGERPRINT, buyer)
+    receipt = exchange.release(purchase_id, sender=supplier)
+    until = receipt.return_value
+    assert receipt.emitted("AccessGranted", resource=FINGERPRINT, grantee=buyer, expires=until, grantor=supplier)
+    assert data_access.can_read(FINGERPRINT, buyer) and data_access.read_until(FINGERPRINT, buyer) == until
+
+
+def test_no_read_in_data_access_before_release_or_after_a_refund(chain: TestChain, exchange: Contract,
+                                                                 data_access: Contract, people: People) -> None:
+    supplier, buyer = people[1], people[2]
+    offer_id = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    purchase_id = exchange.buy(offer_id, sender=buyer, value=PRICE).return_value
+    assert not data_access.can_read(FINGERPRINT, buyer)
+    chain.set_time(exchange.purchase(purchase_id).deliver_by)
+    exchange.refund(purchase_id, sender=buyer)
+    assert not data_access.can_read(FINGERPRINT, buyer) and not exchange.has_access(offer_id, buyer)
+
+
+def test_a_settlement_needs_the_market_role(exchange: Contract, data_access: Contract, connected_sale: tuple[int, int],
+                                            people: People) -> None:
+    operator, buyer = people[0], people[2]
+    _, purchase_id = connected_sale
+    data_access.remove_market(exchange.address, sender=operator)
+    with reverts("not the owner"):  # DataAccess refuses the grant, and the whole settlement is undone
+        exchange.confirm(purchase_id, sender=buyer)
+    assert exchange.purchase(purchase_id).status == DELIVERED and exchange.escrow_balance() == PRICE
+    data_access.add_market(exchange.address, sender=operator)
+    exchange.confirm(purchase_id, sender=buyer)
+    assert data_access.can_read(FINGERPRINT, buyer)
+
+
+def test_offers_keep_the_data_access_they_were_published_under(deploy: Deploy, exchange: Contract,
+                                                               people: People) -> None:
+    operator, supplier, buyer, _ = people
+    before = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    first = deploy("contracts/data_access.ctr", sender=operator)
+    first.register(FINGERPRINT, True, sender=supplier)
+    first.add_market(exchange.address, sender=operator)
+    exchange.set_access(first.address, sender=operator)
+    during = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    exchange.set_access(ZERO_ADDRESS, sender=operator)  # disconnected: no ownership check for new offers
+    after = exchange.publish(bytes([5] * 32), "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    assert [exchange.access_of(i) for i in (before, during, after)] == [ZERO_ADDRESS, first.address, ZERO_ADDRESS]
+    for offer_id in (before, during, after):
+        purchase_id = exchange.buy(offer_id, sender=buyer, value=PRICE).return_value
+        exchange.deliver(purchase_id, KEY, sender=supplier)
+        receipt = exchange.confirm(purchase_id, sender=buyer)
+        granted_there = [e for e in receipt.events if e.name == "AccessGranted" and e.address == first.address]
+        assert len(granted_there) == (1 if offer_id == during else 0)
+        assert exchange.has_access(offer_id, buyer)
+    assert first.can_read(FINGERPRINT, buyer)

@@ -27,7 +27,8 @@ def test_every_example_contract_compiles_cleanly(path):
     assert artifact.warnings == ()
     assert artifact.bytecode
     for f in artifact.abi["functions"]:
-        assert f["gas_bound"] is not None, f  # none of the examples calls another contract
+        # only a function that calls another contract through an interface lacks a compile-time bound
+        assert f["gas_bound"] is not None or "another contract" in f["gas_bound_reason"], f
     assert artifact.contract in path.read_text()
 
 

@@ -30,6 +30,7 @@ from contractvm.codegen.artifact import Artifact
 from contractvm.compiler import compile_file
 from contractvm.isa import layout
 from contractvm.isa.types import U64
+from contractvm.node.data_routes import DATA_ROUTES
 from contractvm.node.errors import ERROR_CODES
 from contractvm.node.routes import ROUTES
 from contractvm.node.server import BackgroundNode, free_port
@@ -455,7 +456,7 @@ def test_client_reports_an_unreachable_node() -> None:
 def test_openapi_describes_every_route(node: Node) -> None:
     document = node.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {route.path for route in ROUTES}
+    assert set(document["paths"]) == {route.path for route in ROUTES + DATA_ROUTES}
     for path, item in document["paths"].items():
         for operation in item.values():
             assert operation["responses"], path
@@ -465,7 +466,7 @@ def test_openapi_describes_every_route(node: Node) -> None:
 
 def test_docs_list_every_endpoint_and_error_code() -> None:
     text = (DOCS / "node-api.md").read_text(encoding="utf-8")
-    for route in ROUTES:
+    for route in ROUTES + DATA_ROUTES:
         for method in route.methods or ():
             if method != "HEAD":
                 assert f"{method} {route.path}" in text, f"docs/node-api.md does not describe {method} {route.path}"

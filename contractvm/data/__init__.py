@@ -1,0 +1,1 @@
+"""Off-chain data: envelopes and fingerprints, signed data-service requests, the node's object store."""

@@ -1,0 +1,271 @@
+"""The data service (Y.4560 9.3-9.7, 6.3): off-chain objects served only as the chain allows, every access accounted.
+
+`DataApi` runs on the node's chain thread, beside `ChainApi`, and reads the chain directly:
+
+- **Upload**: an envelope (`contractvm.data.envelope`) signed for by its owner. The node takes it only when the
+  named `DataAccess` contract registers its fingerprint, with the uploader as owner and the same open/closed
+  kind: the node stores only what the chain knows about, and nobody can squat someone else's fingerprint.
+- **Download**: open data to anyone (signed or not), closed data only to a signed requester for whom
+  `DataAccess.can_read` holds now. Before a byte is served, the node records the access on chain
+  (`DataAccess.record`, sent with the node's service key and mined): if it cannot be recorded, it is not served.
+  Every attempt, refusals included, also goes into the node's own access log.
+- **Sealed keys**: the owner deposits the data key sealed to a reader (`PUT .../keys/{reader}`); the reader
+  fetches it with a signed request while the grant holds.
+- **Trace**: an object's traceability history (Appendix I.1.5 (2)), walked back through the `Traceability`
+  contract, with every record hash recomputed, every signature and every piece of traceability data re-checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from contractvm import crypto
+from contractvm.chain.accounts import Keypair, address_from_text
+from contractvm.chain.builder import TxBuilder
+from contractvm.chain.chain import ChainError
+from contractvm.chain.model import ReceiptStatus
+from contractvm.data.auth import Requester
+from contractvm.data.envelope import SEALED_KEY_SIZE, Envelope, EnvelopeError
+from contractvm.data.objects import ObjectConflict, ObjectStore
+from contractvm.isa.codec import decode
+from contractvm.isa.program import Program
+from contractvm.isa.types import U64, StructT
+from contractvm.node import render
+from contractvm.node.errors import ApiError
+from contractvm.node.ops import ChainApi
+
+ZERO = bytes(20)
+ACCESS_FUNCTIONS = ("owner_of", "is_closed", "can_read", "record")
+TRACE_FUNCTIONS = ("trace_back", "record_of", "key_of", "is_accepted")
+RECORD_GAS = 1_000_000
+
+
+def service_keypair() -> Keypair:
+    """The development data-service key: the same on every machine, like the development accounts."""
+    return Keypair.from_seed(crypto.blake2b256(b"contractvm dev data service"))
+
+
+class DataApi:
+    """The data service's operations; one per node, used from the chain thread only."""
+
+    def __init__(self, api: ChainApi, objects: ObjectStore, keypair: Keypair,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.api = api
+        self.objects = objects
+        self.keypair = keypair
+        self.clock = clock
+
+    @property
+    def address(self) -> str:
+        return render.address(self.keypair.address)
+
+    # ------------------------------------------------------------------------------------------ objects
+
+    def upload(self, requester: Requester, raw: bytes, access: bytes) -> tuple[dict[str, Any], bool]:
+        """Store an uploaded envelope; returns its info and whether it was new."""
+        try:
+            envelope = Envelope.decode(raw)
+        except EnvelopeError as exc:
+            raise ApiError("bad_object", str(exc)) from None
+        self._program(access, ACCESS_FUNCTIONS, "a DataAccess contract")
+        fp = envelope.fingerprint
+        owner = self._view(access, "owner_of", fp)
+        if owner == ZERO:
+            raise ApiError("forbidden", f"0x{fp.hex()} is not registered in {render.address(access)}: its owner "
+                           "registers it there (register(fingerprint, closed)) before uploading")
+        if owner != requester.address:
+            raise ApiError("forbidden", f"only the registered owner {render.address(owner)} may upload "
+                           f"0x{fp.hex()}, not {render.address(requester.address)}")
+        closed = bool(self._view(access, "is_closed", fp))
+        if closed != envelope.closed:
+            registered, sent = ("closed", "open") if closed else ("open", "closed")
+            raise ApiError("bad_object", f"{render.address(access)} registers 0x{fp.hex()} as {registered} data, "
+                           f"but the upload is {sent}")
+        try:
+            info, created = self.objects.put(envelope, render.address(owner), render.address(access),
+                                             int(self.clock()))
+        except ObjectConflict as exc:
+            raise ApiError("object_conflict", str(exc)) from None
+        return info.to_json(), created
+
+    def info(self, fp: bytes) -> dict[str, Any]:
+        info = self.objects.info(fp)
+        if info is None:
+            raise ApiError("object_not_found", f"this node stores no object 0x{fp.hex()}")
+        return {**info.to_json(), "accesses": self._view(address_from_text(info.access), "access_count", fp)
+                if self._has(address_from_text(info.access), "access_count") else None}
+
+    def download(self, requester: Requester | None, fp: bytes) -> tuple[bytes, dict[str, Any]]:
+        """The stored envelope, once the chain allows it and the access is recorded; raises ApiError otherwise."""
+        info = self.objects.info(fp)
+        if info is None:
+            raise ApiError("object_not_found", f"this node stores no object 0x{fp.hex()}")
+        access = address_from_text(info.access)
+        reader = ZERO if requester is None else requester.address
+        entry: dict[str, Any] = {"time": int(self.clock()), "fingerprint": info.fingerprint,
+                                 "reader": render.address(reader), "closed": info.closed}
+        if info.closed and requester is None:
+            self._refuse(entry, "unauthorized", "closed data is served only on a signed request "
+                         "(Authorization: CVM-Ed25519 ...; `contractvm data get` signs it)")
+        if not self._view(access, "can_read", fp, reader):
+            self._refuse(entry, "forbidden", f"{render.address(reader)} holds no valid read grant for the closed "
+                         f"object {info.fingerprint} in {info.access}: none was granted, or it expired or was "
+                         "revoked")
+        receipt, height = self._record(access, fp, reader)
+        if receipt.status != ReceiptStatus.SUCCESS:
+            why = receipt.error or receipt.status.name.lower()
+            self._refuse(entry, "access_not_recorded", f"the access could not be recorded on chain ({why}), so "
+                         f"it is not served; the node's service account {self.address} needs the role server "
+                         f"in {info.access}")
+        record_id = decode(U64, receipt.return_data)
+        entry.update(outcome="served", access_id=record_id, tx_hash=render.hex0x(receipt.tx_hash),
+                     block_height=height)
+        self.objects.log(entry)
+        raw = self.objects.get(fp)
+        assert raw is not None
+        return raw, {"access_id": record_id, "tx_hash": receipt.tx_hash.hex(), "block_height": height,
+                     "closed": info.closed}
+
+    def _record(self, access: bytes, fp: bytes, reader: bytes) -> tuple[Any, int]:
+        chain = self.api.chain
+        program = self.api.programs.at(access)
+        assert program is not None
+        builder = TxBuilder(self.keypair, chain.genesis.chain_id)
+        try:
+            nonce = chain.nonce(self.keypair.address) + sum(1 for tx in chain.pending
+                                                            if tx.sender == self.keypair.public_key)
+            tx = builder.call(access, program, "record", (fp, reader), nonce=nonce, gas_limit=RECORD_GAS)
+            receipt = chain.send(tx)
+        except ChainError as exc:
+            raise ApiError("access_not_recorded", f"the access could not be recorded on chain ({exc}), so it is "
+                           "not served") from None
+        where = chain.locate(tx.hash)
+        assert where is not None
+        return receipt, where[0]
+
+    def _refuse(self, entry: dict[str, Any], code: str, message: str) -> None:
+        self.objects.log({**entry, "outcome": "refused", "reason": message})
+        raise ApiError(code, message)
+
+    def access_log(self, fp: bytes, limit: int) -> dict[str, Any]:
+        if self.objects.info(fp) is None:
+            raise ApiError("object_not_found", f"this node stores no object 0x{fp.hex()}")
+        return {"fingerprint": "0x" + fp.hex(), "entries": self.objects.access_log("0x" + fp.hex(), limit)}
+
+    # ------------------------------------------------------------------------------------- sealed keys
+
+    def put_key(self, requester: Requester, fp: bytes, reader: bytes, sealed: bytes) -> dict[str, Any]:
+        info = self.objects.info(fp)
+        if info is None:
+            raise ApiError("object_not_found", f"this node stores no object 0x{fp.hex()}: upload it first")
+        if not info.closed:
+            raise ApiError("bad_object", f"0x{fp.hex()} is open data: it has no data key")
+        owner = self._view(address_from_text(info.access), "owner_of", fp)
+        if owner != requester.address:
+            raise ApiError("forbidden", f"only the owner {render.address(owner)} deposits data keys for "
+                           f"0x{fp.hex()}")
+        if len(sealed) != SEALED_KEY_SIZE:
+            raise ApiError("bad_object", f"a sealed data key is {SEALED_KEY_SIZE} bytes, not {len(sealed)}")
+        self.objects.put_key(fp, reader, sealed)
+        return {"fingerprint": info.fingerprint, "reader": render.address(reader),
+                "sealed_key_digest": render.hex0x(hashlib.sha256(sealed).digest())}
+
+    def get_key(self, requester: Requester, fp: bytes) -> bytes:
+        info = self.objects.info(fp)
+        if info is None:
+            raise ApiError("object_not_found", f"this node stores no object 0x{fp.hex()}")
+        if not self._view(address_from_text(info.access), "can_read", fp, requester.address):
+            raise ApiError("forbidden", f"{render.address(requester.address)} holds no valid read grant for "
+                           f"{info.fingerprint}: none was granted, or it expired or was revoked")
+        sealed = self.objects.get_key(fp, requester.address)
+        if sealed is None:
+            raise ApiError("key_not_found", f"no data key for {info.fingerprint} is sealed to "
+                           f"{render.address(requester.address)} yet: its owner deposits it on delivery")
+        return sealed
+
+    # ------------------------------------------------------------------------------------------ tracing
+
+    def trace(self, contract: bytes, object_id: bytes) -> dict[str, Any]:
+        """An object's history walked back (I.1.5 (2)), newest first, each record re-checked."""
+        self._program(contract, TRACE_FUNCTIONS, "a Traceability contract")
+        ids = list(self._view(contract, "trace_back", object_id))  # type: ignore[call-overload]
+        records = [self._checked_record(contract, i) for i in ids]
+        for newer, older in itertools.pairwise(records):
+            newer["checks"]["linked"] = older["transfer_in"] == newer["transfer_out"] or (
+                older["object_id"] != newer["object_id"])
+        problems = [f"record {r['id']}: {name}" for r in records for name, ok in r["checks"].items() if not ok]
+        return {"object_id": render.hex0x(object_id), "contract": render.address(contract),
+                "records": records, "verified": bool(records) and not problems, "problems": problems}
+
+    def _checked_record(self, contract: bytes, record_id: int) -> dict[str, Any]:
+        r = self._view(contract, "record_of", record_id)
+        server = str(r["server"])
+        recomputed = hashlib.sha256(contract + r["object_id"] + server.encode() + r["data_hash"] + r["transfer_out"]
+                                    + r["transfer_in"] + int(r["previous"]).to_bytes(8, "big")).digest()
+        key = self._view(contract, "key_of", r["transfer_out"])
+        checks = {"record_hash": recomputed == r["record_hash"],
+                  "signature": crypto.ed25519_verify(bytes(key), r["record_hash"], r["signature"])}
+        data: Any = None
+        raw = self.objects.get(r["data_hash"])
+        if raw is None:
+            checks["data"] = False
+            data_note = f"not stored on this node (its information server is {server})"
+        else:
+            try:
+                payload = Envelope.decode(raw).payload()
+                checks["data"] = True
+                data_note = "re-hashed: matches data_hash"
+                data = _readable(payload)
+            except EnvelopeError as exc:
+                checks["data"] = False
+                data_note = str(exc)
+        return {"id": record_id, "object_id": render.hex0x(r["object_id"]), "server": server,
+                "data_hash": render.hex0x(r["data_hash"]), "transfer_out": render.address(r["transfer_out"]),
+                "transfer_in": render.address(r["transfer_in"]), "timestamp": r["timestamp"],
+                "previous": r["previous"], "confirmations": r["confirmations"], "accepted": r["accepted"],
+                "data": data, "data_check": data_note, "checks": checks}
+
+    # ------------------------------------------------------------------------------------------ helpers
+
+    def _program(self, address: bytes, needs: tuple[str, ...], what: str) -> Program:
+        program = self.api.programs.at(address)
+        if program is None:
+            raise ApiError("contract_not_found", f"no contract at {render.address(address)}")
+        missing = [n for n in needs if not self._has(address, n)]
+        if missing:
+            raise ApiError("bad_parameter", f"{render.address(address)} is not {what} (it lacks "
+                           f"{', '.join(missing)})")
+        return program
+
+    def _has(self, address: bytes, name: str) -> bool:
+        program = self.api.programs.at(address)
+        f = None if program is None else program.function(name)
+        return f is not None and f.public and not f.constructor
+
+    def _view(self, address: bytes, function: str, *args: object) -> Any:
+        """A public function's value at the head, without a transaction; a struct comes back as a dict."""
+        result = self.api.chain.call(address, function, args)
+        if not result.success:
+            failure = result.failure.message if result.failure is not None else "failed"
+            raise ApiError("bad_parameter", f"{function} on {render.address(address)} failed: {failure}")
+        program = self.api.programs.at(address)
+        f = None if program is None else program.function(function)
+        if f is not None and isinstance(f.returns, StructT):
+            return {name: item for (name, _), item in zip(f.returns.fields, result.value, strict=True)}
+        return result.value
+
+
+def _readable(payload: bytes) -> Any:
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"bytes": len(payload)}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
