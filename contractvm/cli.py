@@ -511,6 +511,6 @@ def disasm(file: Path, only: tuple[str, ...], source_path: Path | None, as_json:
 
 # The chain commands (verify, audit, inspect) and the key commands live in their own modules and register on
 # `main` when imported; importing them here, at the end, makes `contractvm --help` list them.
-from contractvm import cli_chain, cli_keys  # noqa: E402, F401
+from contractvm import cli_chain, cli_data, cli_keys  # noqa: E402, F401
 from contractvm import cli_node as _cli_node  # noqa: E402, F401
 from contractvm import cli_project as _cli_project  # noqa: E402, F401 - init, test

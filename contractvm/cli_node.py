@@ -332,16 +332,29 @@ def funded_accounts(genesis: Genesis) -> list[dict[str, Any]]:
               help="Mine a block every SECONDS (default: automine, a block per transaction).")
 @click.option("--genesis", "genesis_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Genesis file for a new chain (default: the development genesis, docs/chain-formats.md).")
+@click.option("--service-key", "service_key_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="The data service's key file: it signs the on-chain records of the accesses it serves "
+                   "(default: the development service key).")
+@click.option("--service-password-file", type=click.Path(path_type=Path), metavar="F",
+              help="The service key file's password: the first line of F (else it is asked for).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the start-up information as one line of JSON.")
 @guarded
 def node_cmd(data_dir: Path | None, port: int, host: str, block_time: float | None, genesis_path: Path | None,
-             verbose: bool, as_json: bool) -> None:
-    """Serve a chain over HTTP (docs/node-api.md) until Ctrl-C or SIGTERM, then close it cleanly."""
+             service_key_file: Path | None, service_password_file: Path | None, verbose: bool,
+             as_json: bool) -> None:
+    """Serve a chain and its data service over HTTP (docs/node-api.md, docs/data-service.md) until Ctrl-C or
+    SIGTERM, then close it cleanly. Data objects are kept in DIR/objects."""
     from contractvm.chain.chain import Chain
+    from contractvm.data.objects import ObjectStore
+    from contractvm.node.data import service_keypair
     from contractvm.node.server import make_server
     from contractvm.node.service import NodeService
 
+    if service_password_file is not None and service_key_file is None:
+        raise click.UsageError("--service-password-file goes with --service-key")
+    service_key = (service_keypair() if service_key_file is None
+                   else keypair_of(service_key_file, service_password_file, None))
     genesis = _genesis(genesis_path)
     sock = _listen(host, port)
     temporary = data_dir is None
@@ -349,7 +362,8 @@ def node_cmd(data_dir: Path | None, port: int, host: str, block_time: float | No
     try:
         authorities = set((genesis or Genesis.dev()).authorities)
         signers = tuple(k for k in (dev_keypair(i) for i in range(DEV_ACCOUNTS)) if k.public_key in authorities)
-        service = NodeService(lambda: Chain.open(directory, genesis, signers=signers), block_time=block_time)
+        service = NodeService(lambda: Chain.open(directory, genesis, signers=signers), block_time=block_time,
+                              open_objects=lambda: ObjectStore.open(directory / "objects"), service_key=service_key)
         try:
             chain_genesis = service.chain.genesis
             if len(signers) < chain_genesis.threshold or not signers:
@@ -357,6 +371,7 @@ def node_cmd(data_dir: Path | None, port: int, host: str, block_time: float | No
                      f"{chain_genesis.threshold} of development accounts 0-{DEV_ACCOUNTS - 1}")
             info = service.run_sync(service.api.info)
             url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}"
+            info["data_service"] = address_to_text(service_key.address)
             banner(url, info, directory, temporary, funded_accounts(chain_genesis), as_json)
             server = make_server(service, host, sock.getsockname()[1], log_level="info" if verbose else "warning",
                                  access_log=verbose)
@@ -376,7 +391,7 @@ def banner(url: str, info: dict[str, Any], directory: Path, temporary: bool, acc
     if as_json:
         click.echo(json.dumps({"url": url, "chain_id": info["chain_id"], "data": str(directory),
                                "temporary": temporary, "mining": info["mining"], "head": info["head"],
-                               "accounts": accounts}, ensure_ascii=False))
+                               "data_service": info["data_service"], "accounts": accounts}, ensure_ascii=False))
         return
     mining = info["mining"]
     mode = ("automine (a block per transaction)" if mining["mode"] == "automine"
@@ -384,6 +399,7 @@ def banner(url: str, info: dict[str, Any], directory: Path, temporary: bool, acc
     lines = [f"contractvm node listening on {url}",
              f"  chain id {info['chain_id']}, head at block {info['head']['height']}, mining: {mode}",
              f"  data {directory}{' (temporary: deleted on exit)' if temporary else ''}",
+             f"  data service account {info['data_service']} (give it the role server in your DataAccess)",
              "", "funded accounts (development keys are public: never use them for value)",
              cli_format.table(("index", "address", "balance"),
                               [("-" if a["index"] is None else a["index"], a["address"], a["balance"])

@@ -68,10 +68,13 @@ class DataClient:
     def publish(self, owner: Keypair, payload: bytes, *, closed: bool, access: bytes | str,
                 timeout: float = 60.0) -> Published:
         """Seal (if closed) and fingerprint `payload`, register it in `access` as `owner`'s, then upload it."""
-        if closed:
-            envelope, data_key = wrap_closed(payload)
-        else:
-            envelope, data_key = wrap_open(payload), None
+        envelope, data_key = prepare(payload, closed=closed)
+        return self.publish_envelope(owner, envelope, data_key, access, timeout=timeout)
+
+    def publish_envelope(self, owner: Keypair, envelope: Envelope, data_key: bytes | None, access: bytes | str, *,
+                         timeout: float = 60.0) -> Published:
+        """Register a prepared envelope in `access` as `owner`'s, then upload it."""
+        closed = envelope.closed
         receipt = self.client.transact(owner, access, self._program(access), "register",
                                        (envelope.fingerprint, closed), timeout=timeout)
         if not receipt.success:
@@ -162,6 +165,13 @@ class DataClient:
         if key not in self._programs:
             self._programs[key] = self.client.contract(access, code=True).program
         return self._programs[key]
+
+
+def prepare(payload: bytes, *, closed: bool) -> tuple[Envelope, bytes | None]:
+    """The envelope of `payload` with a fresh salt, encrypted under a fresh data key when closed (and that key)."""
+    if closed:
+        return wrap_closed(payload)
+    return wrap_open(payload), None
 
 
 def _text(address: bytes | str) -> str:

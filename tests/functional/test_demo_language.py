@@ -1,4 +1,4 @@
-"""`make demo` keeps working: the scenario runs to the end and shows what it promises."""
+"""`python -m contractvm.demo_language` keeps working: the language tour runs to the end and shows what it promises."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_runs_end_to_end() -> None:
-    done = subprocess.run([sys.executable, "-m", "contractvm.demo"], cwd=ROOT, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "contractvm.demo_language"], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     out = done.stdout
