@@ -2,7 +2,8 @@
 
 A fresh persistent chain (LMDB) and its node, with the data service, run on 127.0.0.1; every actor signs its own
 transactions and requests through the client, as separate parties would. The chain is left behind in the
-directory printed at the start (default `build/smart-city`), and `contractvm verify` is run on it at the end.
+directory printed at the start (default `build/smart-city`, laid out as `contractvm node --data DIR` keeps it), and
+it is verified at the end as `contractvm verify --data DIR --replay` would.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     directory: Path = parser.parse_args(argv).dir
     try:
         run(directory)
-    except (DemoError, ClientError, ContractVMError) as exc:
+    except (DemoError, ClientError, ContractVMError, OSError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -129,7 +130,7 @@ def run(directory: Path) -> None:
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    chain_dir, objects_dir = directory / "chain", directory / "objects"
+    chain_dir, objects_dir = directory, directory / "objects"  # the layout `contractvm node --data DIR` uses
     names = ("platform operator", "sensor operator", "buyer", "regulator", "validator", "stranger",
              "manufacturer", "wholesaler", "retailer")
     people = [Actor(name, dev_keypair(i)) for i, name in enumerate(names)]
@@ -231,8 +232,8 @@ def submissions(city: City, sensors: Actor, validator: Actor, regulator: Actor, 
         raise DemoError("a reading from an unapproved device was accepted")
 
     step("a validator checks the readings: one accepted (and rewarded), one rejected with its reason")
-    rewarded = event(city.send(validator, "registry", "validate", good.id), "Rewarded")
-    say(f"entry {good.id} validated; the validator is paid {rewarded.get('amount')}")
+    rewarded = event(city.send(validator, "registry", "validate", good.id), "Validated")
+    say(f"entry {good.id} validated; the validator is paid {rewarded['reward']}")
     reason = "pm25 cannot be negative: calibration fault"
     city.send(validator, "registry", "reject", bad.id, reason)
     say(f"entry {bad.id} rejected: {reason!r}, back to its submitter")
@@ -373,7 +374,9 @@ def report(chain_dir: Path, accesses: list[object], people: list[Actor], entry: 
     try:
         for item in audit(chain, entry):
             what = item.event or item.function or item.tx_kind
-            say(f"block {item.height:>3}  {item.kind:<11} {what:<22} by {names.get(address_to_text(item.sender), '?')}")
+            outcome = "" if item.status == "success" else f"  ({item.status}: {item.error})"
+            say(f"block {item.height:>3}  {item.kind:<11} {what:<16} by "
+                f"{names.get(address_to_text(item.sender), '?')}{outcome}")
     finally:
         chain.close()
     for access in accesses:
@@ -385,9 +388,13 @@ def report(chain_dir: Path, accesses: list[object], people: list[Actor], entry: 
 
 
     result = verify_chain(chain_dir, replay=True)
-    say(f"contractvm verify --replay {chain_dir}: {'ok' if result.ok else result.render()}")
+    say(f"every block, signature, index and state value re-checked, every transaction re-executed: "
+        f"{'ok' if result.ok else result.render()}")
     if not result.ok:
         raise DemoError("the chain does not verify")
+    say(f"check it yourself: contractvm verify --data {chain_dir} --replay")
+    say(f"                   contractvm audit 0x{entry.hex()} --data {chain_dir}")
+    say(f"explore it:        contractvm node --data {chain_dir}")
     print("\ndone.")
 
 

@@ -1,4 +1,4 @@
-"""`python -m contractvm.demo_language`: the compiler, the VM and a chain end to end on the example contracts, step by step."""
+"""`python -m contractvm.demo_language`: the compiler, the VM and a chain end to end on the example contracts."""
 
 from __future__ import annotations
 

@@ -180,8 +180,10 @@ class DataApi:
         if info is None:
             raise ApiError("object_not_found", f"this node stores no object 0x{fp.hex()}")
         if not self._view(address_from_text(info.access), "can_read", fp, requester.address):
-            raise ApiError("forbidden", f"{render.address(requester.address)} holds no valid read grant for "
-                           f"{info.fingerprint}: none was granted, or it expired or was revoked")
+            entry = {"time": int(self.clock()), "fingerprint": info.fingerprint,
+                     "reader": render.address(requester.address), "closed": info.closed}
+            self._refuse(entry, "forbidden", f"{render.address(requester.address)} holds no valid read grant for "
+                         f"{info.fingerprint}: none was granted, or it expired or was revoked (data key refused)")
         sealed = self.objects.get_key(fp, requester.address)
         if sealed is None:
             raise ApiError("key_not_found", f"no data key for {info.fingerprint} is sealed to "

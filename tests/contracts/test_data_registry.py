@@ -1,17 +1,22 @@
-"""contracts/data_registry.ctr through the pytest plugin (Y.4560 9.3, 9.4): submission, validation rewarded
-from a pool the operator funds, rejection with a reason, re-submission linked to the rejected entry,
-certification by a regulator, role checks, and the reward pool's accounting."""
+"""contracts/data_registry.ctr through the pytest plugin (Y.4560 9.2, 9.3, 9.4): submission from an approved
+device of contracts/identity.ctr by its owner, an active member, with the device's Ed25519 signature over the entry;
+validation rewarded from a pool the operator funds, rejection with a reason, re-submission linked to the rejected
+entry, certification by a regulator, role checks, and the reward pool's accounting."""
 
 from __future__ import annotations
+
+import hashlib
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contractvm.crypto import ed25519_keypair, ed25519_sign
 from contractvm.testing import reverts
 from contractvm.testing.strategies import amounts
 
 REWARD = 1_000
+SIZE = 2048
 FINGERPRINT = bytes(range(32))
 FIXED = bytes([0xF1] * 32)
 CERTIFICATE = bytes([0xCE] * 32)
@@ -19,6 +24,19 @@ SCHEMA = "air-quality/v1"
 LOCATION = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 SUBMITTED, VALIDATED, REJECTED, CERTIFIED, SUPERSEDED = range(5)
 OPEN, CLOSED = 0, 1
+SUPPLIER, DEMANDER, PROVIDER, REGULATOR = 0, 1, 2, 3  # Identity's Kind
+ACTIVE, SUSPENDED, REVOKED = 0, 1, 2  # Identity's Status
+ZERO_ADDRESS = bytes(20)
+
+SEED = bytes(range(32))  # the submitter's device
+_, DEVICE_KEY = ed25519_keypair(SEED)
+DEVICE = hashlib.sha256(b"sensor serial 0001").digest()
+SEED2 = b"\x22" * 32  # a second device of the submitter
+_, DEVICE2_KEY = ed25519_keypair(SEED2)
+DEVICE2 = hashlib.sha256(b"sensor serial 0002").digest()
+VALIDATOR_SEED = b"\x33" * 32  # a device of the first validator
+_, VALIDATOR_DEVICE_KEY = ed25519_keypair(VALIDATOR_SEED)
+VALIDATOR_DEVICE = hashlib.sha256(b"sensor serial 0003").digest()
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +46,36 @@ def people(accounts):
 
 
 @pytest.fixture(scope="module")
-def registry(deploy, people):
+def identity(deploy, people):
+    """The Identity contract; its founders (a majority is 3 of 4): the submitter (a data supplier), the two
+    validators (a data demander and a service provider) and the regulator. The operator and the outsider are not
+    members."""
+    _, submitter, validator, validator2, regulator, _ = people
+    return deploy("contracts/identity.ctr", (submitter, validator, validator2, regulator),
+                  (SUPPLIER, DEMANDER, PROVIDER, REGULATOR), sender=submitter)
+
+
+def register_device(identity, owner, device, key, approvers):
+    """`owner` proposes `device` with `key`; `approvers` (two more founders: a majority) approve it."""
+    proposal = identity.propose_device(device, key, sender=owner).return_value
+    for voter in approvers:
+        identity.approve(proposal, sender=voter)
+    assert identity.device_status(device) == ACTIVE
+    return device
+
+
+@pytest.fixture(scope="module")
+def device(identity, people):
+    """DEVICE, owned by the submitter, approved by the majority."""
+    _, submitter, validator, validator2, _, _ = people
+    return register_device(identity, submitter, DEVICE, DEVICE_KEY, (validator, validator2))
+
+
+@pytest.fixture(scope="module")
+def registry(deploy, identity, device, people):
     """A registry with two validators and a regulator, and a pool funded for ten rewards."""
     operator, _, validator, validator2, regulator, _ = people
-    contract = deploy("contracts/data_registry.ctr", REWARD, sender=operator)
+    contract = deploy("contracts/data_registry.ctr", REWARD, identity.address, sender=operator)
     contract.add_validator(validator, sender=operator)
     contract.add_validator(validator2, sender=operator)
     contract.add_regulator(regulator, sender=operator)
@@ -41,12 +85,54 @@ def registry(deploy, people):
 
 @pytest.fixture(scope="module")
 def entry(registry, people):
-    """An open entry submitted by the submitter."""
-    return registry.submit(FINGERPRINT, 2048, SCHEMA, OPEN, LOCATION, sender=people[1]).return_value
+    """An open entry submitted by the submitter from DEVICE."""
+    return submit(registry, people[1])
 
 
-def submit(registry, submitter, access=OPEN, fingerprint=FINGERPRINT):
-    return registry.submit(fingerprint, 2048, SCHEMA, access, LOCATION, sender=submitter).return_value
+def submission_hash(registry, device, fingerprint, size):
+    """What the device signs, computed here independently of the contract."""
+    return hashlib.sha256(bytes(registry.address) + device + fingerprint + size.to_bytes(8, "big")).digest()
+
+
+def sign(registry, fingerprint=FINGERPRINT, size=SIZE, device=DEVICE, seed=SEED):
+    return ed25519_sign(seed, submission_hash(registry, device, fingerprint, size))
+
+
+def submission(registry, sender, fingerprint=FINGERPRINT, size=SIZE, schema=SCHEMA, access=OPEN, location=LOCATION,
+               device=DEVICE, seed=SEED, signature=None, **options):
+    """The receipt of a submission signed by the device with `seed` (or carrying `signature`)."""
+    if signature is None:
+        signature = sign(registry, fingerprint, size, device, seed)
+    return registry.submit(device, fingerprint, size, schema, access, location, signature, sender=sender, **options)
+
+
+def submit(registry, sender, **fields):
+    return submission(registry, sender, **fields).return_value
+
+
+def resubmission(registry, previous, sender, fingerprint=FIXED, size=SIZE, schema=SCHEMA, access=OPEN,
+                 location=LOCATION, device=DEVICE, seed=SEED, signature=None):
+    if signature is None:
+        signature = sign(registry, fingerprint, size, device, seed)
+    return registry.resubmit(previous, device, fingerprint, size, schema, access, location, signature, sender=sender)
+
+
+def resubmit(registry, previous, sender, **fields):
+    return resubmission(registry, previous, sender, **fields).return_value
+
+
+# Construction
+
+
+def test_the_constructor_needs_a_positive_reward_and_the_identity_contract(deploy, identity, people):
+    operator = people[0]
+    with reverts("reward must be positive"):
+        deploy("contracts/data_registry.ctr", 0, identity.address, sender=operator)
+    with reverts("identity contract required"):
+        deploy("contracts/data_registry.ctr", REWARD, ZERO_ADDRESS, sender=operator)
+    registry = deploy("contracts/data_registry.ctr", REWARD, identity.address, sender=operator)
+    assert registry.identity_contract() == identity.address
+    assert registry.reward_per_check() == REWARD and registry.entry_count() == 0
 
 
 # Submission (9.3)
@@ -54,12 +140,12 @@ def submit(registry, submitter, access=OPEN, fingerprint=FINGERPRINT):
 
 def test_a_submission_is_stored_with_a_unique_id_and_announced(chain, registry, people):
     submitter = people[1]
-    receipt = registry.submit(FINGERPRINT, 2048, SCHEMA, OPEN, LOCATION, sender=submitter)
+    receipt = submission(registry, submitter)
     assert receipt.return_value == 1  # ids start at 1: previous == 0 means "none"
-    assert receipt.events == [registry.Submitted(1, submitter, FINGERPRINT, 2048, SCHEMA, OPEN, LOCATION)]
+    assert receipt.events == [registry.Submitted(1, submitter, DEVICE, FINGERPRINT, SIZE, SCHEMA, OPEN, LOCATION)]
     stored = registry.entry(1)
-    assert (stored.submitter, stored.fingerprint, stored.size, stored.schema, stored.access, stored.location) == (
-        submitter, FINGERPRINT, 2048, SCHEMA, OPEN, LOCATION)
+    assert (stored.submitter, stored.device, stored.fingerprint, stored.size, stored.schema, stored.access,
+            stored.location) == (submitter, DEVICE, FINGERPRINT, SIZE, SCHEMA, OPEN, LOCATION)
     assert (stored.status, stored.previous, stored.validations, stored.reason) == (SUBMITTED, 0, 0, "")
     assert stored.submitted_at == receipt.timestamp
     assert registry.status(1) == SUBMITTED and registry.previous_of(1) == 0
@@ -69,8 +155,8 @@ def test_a_submission_is_stored_with_a_unique_id_and_announced(chain, registry, 
 
 def test_open_and_closed_entries_are_recorded_as_such(registry, people):
     submitter = people[1]
-    open_id = submit(registry, submitter, OPEN)
-    receipt = registry.submit(FIXED, 10, SCHEMA, CLOSED, "vault://org/42", sender=submitter)
+    open_id = submit(registry, submitter, access=OPEN)
+    receipt = submission(registry, submitter, fingerprint=FIXED, size=10, access=CLOSED, location="vault://org/42")
     closed_id = receipt.return_value
     assert receipt.event("Submitted").access == CLOSED
     assert registry.entry(open_id).access == OPEN
@@ -81,26 +167,174 @@ def test_open_and_closed_entries_are_recorded_as_such(registry, people):
 def test_submission_checks(registry, people):
     submitter = people[1]
     with reverts("size must be 1 byte to 1 TiB"):
-        registry.submit(FINGERPRINT, 0, SCHEMA, OPEN, LOCATION, sender=submitter)
+        submission(registry, submitter, size=0)
     with reverts("size must be 1 byte to 1 TiB"):
-        registry.submit(FINGERPRINT, 2**40 + 1, SCHEMA, OPEN, LOCATION, sender=submitter)
+        submission(registry, submitter, size=2**40 + 1)
     with reverts("a schema is required"):
-        registry.submit(FINGERPRINT, 1, "", OPEN, LOCATION, sender=submitter)
+        submission(registry, submitter, size=1, schema="")
     with reverts("a storage location is required"):
-        registry.submit(FINGERPRINT, 1, SCHEMA, OPEN, "", sender=submitter)
+        submission(registry, submitter, size=1, location="")
     # an argument that does not fit its type is refused before anything is sent
     with pytest.raises(TypeError, match="string<64>"):
-        registry.submit(FINGERPRINT, 1, "s" * 65, OPEN, LOCATION, sender=submitter)
+        submission(registry, submitter, size=1, schema="s" * 65)
     with pytest.raises(TypeError, match="Access"):
-        registry.submit(FINGERPRINT, 1, SCHEMA, 2, LOCATION, sender=submitter)
+        submission(registry, submitter, size=1, access=2)
     with pytest.raises(TypeError, match="u64"):
-        registry.submit(FINGERPRINT, 2**64, SCHEMA, OPEN, LOCATION, sender=submitter)
-    assert registry.submit(FINGERPRINT, 2**40, SCHEMA, CLOSED, LOCATION, sender=submitter).return_value == 1
+        submission(registry, submitter, size=2**64, signature=bytes(64))
+    with pytest.raises(TypeError, match="bytes<64>"):
+        submission(registry, submitter, signature=bytes(65))
+    assert submit(registry, submitter, size=2**40, access=CLOSED) == 1
     with reverts("no such entry"):
         registry.entry(99)
     with reverts("no such entry"):
         registry.status(99)
     assert registry.is_certified(99) is False
+
+
+# Submission from an approved device (9.2, 9.3)
+
+
+def test_the_device_signs_this_registry_the_device_the_fingerprint_and_the_size(registry, people):
+    for device, fingerprint, size in ((DEVICE, FINGERPRINT, SIZE), (DEVICE2, FIXED, 1), (FIXED, bytes(32), 2**40)):
+        assert registry.submission_hash(device, fingerprint, size) == submission_hash(registry, device, fingerprint,
+                                                                                       size)
+    # what the view returns is exactly what the device signs
+    signature = ed25519_sign(SEED, registry.submission_hash(DEVICE, FIXED, 77))
+    new = submit(registry, people[1], fingerprint=FIXED, size=77, signature=signature)
+    assert (registry.entry(new).fingerprint, registry.entry(new).size) == (FIXED, 77)
+
+
+def test_an_unknown_device_or_one_not_yet_approved_is_refused(registry, identity, people):
+    """Identity's `device` view reverts for a device it does not know (never registered, or only proposed), and
+    that revert fails the submission: the registry cannot catch it."""
+    _, submitter, validator, validator2, _, _ = people
+    count = registry.entry_count()
+    with reverts("unapproved device"):
+        submission(registry, submitter, device=DEVICE2, seed=SEED2)
+    proposal = identity.propose_device(DEVICE2, DEVICE2_KEY, sender=submitter).return_value
+    identity.approve(proposal, sender=validator)  # 2 of 4: not a majority yet
+    with reverts("unapproved device"):
+        submission(registry, submitter, device=DEVICE2, seed=SEED2)
+    identity.approve(proposal, sender=validator2)  # 3 of 4: approved
+    new = submit(registry, submitter, device=DEVICE2, seed=SEED2)
+    assert registry.entry(new).device == DEVICE2
+    assert registry.entry_count() == count + 1
+
+
+def test_a_suspended_or_revoked_device_is_refused(registry, identity, entry, people):
+    _, submitter, validator, validator2, regulator, _ = people
+    identity.regulator_suspend_device(DEVICE, sender=regulator)
+    with reverts("unapproved device"):
+        submission(registry, submitter, fingerprint=FIXED)
+    registry.reject(entry, "out of range", sender=validator)
+    with reverts("unapproved device"):
+        resubmission(registry, entry, submitter)
+    assert registry.status(entry) == REJECTED  # nothing changed
+    assert registry.entry(entry).device == DEVICE  # the recorded entry stays as it is
+
+    reactivate = identity.propose_device_status(DEVICE, ACTIVE, sender=validator).return_value
+    identity.approve(reactivate, sender=validator2)  # 2 of 4 ...
+    identity.approve(reactivate, sender=regulator)  # ... 3 of 4: Active again
+    new = resubmit(registry, entry, submitter)
+    assert registry.previous_of(new) == entry
+
+    revoke = identity.propose_device_status(DEVICE, REVOKED, sender=validator).return_value
+    identity.approve(revoke, sender=validator2)
+    identity.approve(revoke, sender=regulator)
+    assert identity.device_status(DEVICE) == REVOKED
+    with reverts("unapproved device"):
+        submission(registry, submitter)
+    assert registry.entry_count() == new
+
+
+def test_only_the_devices_owner_submits_for_it(registry, identity, entry, people):
+    _, submitter, validator, validator2, _, _ = people
+    # an active member, with a genuine signature of the device, but not its owner
+    with reverts("not the device's owner"):
+        submission(registry, validator)
+    register_device(identity, validator, VALIDATOR_DEVICE, VALIDATOR_DEVICE_KEY, (submitter, validator2))
+    with reverts("not the device's owner"):
+        submission(registry, submitter, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
+    registry.reject(entry, "wrong unit", sender=validator)
+    with reverts("not the device's owner"):  # the submitter resubmits, through somebody else's device
+        resubmission(registry, entry, submitter, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
+    assert registry.status(entry) == REJECTED
+    assert registry.entry(submit(registry, validator, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)).submitter \
+        == validator
+
+
+def test_the_submitter_must_be_an_active_member(registry, identity, entry, people):
+    operator, submitter, validator, validator2, regulator, outsider = people
+    for who in (outsider, operator):  # not members at all
+        with reverts("submitter is not an active member"):
+            submission(registry, who)
+    registry.reject(entry, "gaps in the series", sender=validator)
+    identity.regulator_suspend_member(submitter, sender=regulator)  # the owner is suspended, its device is not
+    assert identity.device_status(DEVICE) == ACTIVE
+    with reverts("submitter is not an active member"):
+        submission(registry, submitter, fingerprint=FIXED)
+    with reverts("submitter is not an active member"):
+        resubmission(registry, entry, submitter)
+    assert registry.status(entry) == REJECTED
+    reactivate = identity.propose_member_status(submitter, ACTIVE, sender=validator).return_value
+    identity.approve(reactivate, sender=validator2)  # 2 of 3 active members
+    assert registry.previous_of(resubmit(registry, entry, submitter)) == entry
+    revoke = identity.propose_member_status(submitter, REVOKED, sender=validator).return_value
+    identity.approve(revoke, sender=validator2)
+    identity.approve(revoke, sender=regulator)
+    with reverts("submitter is not an active member"):
+        submission(registry, submitter)
+
+
+def test_a_bad_device_signature_is_refused(deploy, registry, identity, people):
+    operator, submitter, validator, validator2, _, _ = people
+    register_device(identity, submitter, DEVICE2, DEVICE2_KEY, (validator, validator2))
+    genuine = sign(registry)
+    forged = (
+        ed25519_sign(b"\x09" * 32, submission_hash(registry, DEVICE, FINGERPRINT, SIZE)),  # an unknown key
+        sign(registry, seed=SEED2),  # the key of another device of the same owner
+        sign(registry, device=DEVICE2),  # DEVICE's key, but signed for DEVICE2
+        sign(registry, fingerprint=FIXED),  # for another payload
+        sign(registry, size=SIZE + 1),  # for another size
+        bytes([genuine[0] ^ 1]) + genuine[1:],  # tampered
+        bytes(64),
+    )
+    count = registry.entry_count()
+    for signature in forged:
+        with reverts("bad device signature"):
+            submission(registry, submitter, signature=signature)
+    # a signature for this registry cannot be replayed on another one, nor the other way round
+    other = deploy("contracts/data_registry.ctr", REWARD, identity.address, sender=operator)
+    with reverts("bad device signature"):
+        submission(other, submitter, signature=genuine)
+    with reverts("bad device signature"):
+        submission(registry, submitter, signature=sign(other))
+    assert registry.entry_count() == count and other.entry_count() == 0
+    assert submit(registry, submitter, signature=genuine) == count + 1
+    assert submit(other, submitter, signature=sign(other)) == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(fingerprint=st.binary(min_size=32, max_size=32), size=st.integers(min_value=1, max_value=2**40),
+       field=st.sampled_from(["fingerprint", "size", "device"]))
+def test_a_signature_covers_the_fingerprint_the_size_and_the_device(registry, identity, people, fingerprint, size,
+                                                                   field):
+    """A genuine signature is accepted; the same signature on an entry that differs in any signed field is not."""
+    submitter = people[1]
+    signature = sign(registry, fingerprint, size)
+    changed = {"fingerprint": {"fingerprint": bytes([fingerprint[0] ^ 0x80]) + fingerprint[1:]},
+               "size": {"size": size + 1 if size < 2**40 else size - 1},
+               "device": {"device": DEVICE2}}[field]
+    if field == "device":
+        register_device(identity, submitter, DEVICE2, DEVICE2_KEY, people[2:4])
+    fields = {"fingerprint": fingerprint, "size": size, **changed}
+    count = registry.entry_count()
+    with reverts("bad device signature"):
+        submission(registry, submitter, signature=signature, **fields)
+    assert registry.entry_count() == count
+    new = submit(registry, submitter, fingerprint=fingerprint, size=size, signature=signature)
+    assert (registry.entry(new).fingerprint, registry.entry(new).size, registry.entry(new).device) == (
+        fingerprint, size, DEVICE)
 
 
 # Validation (9.4)
@@ -134,9 +368,9 @@ def test_a_validator_is_rewarded_at_most_once_per_entry(chain, registry, entry, 
     assert registry.total_paid() == 3 * REWARD
 
 
-def test_validation_with_an_unfunded_pool_is_refused_cleanly(chain, deploy, people):
+def test_validation_with_an_unfunded_pool_is_refused_cleanly(chain, deploy, identity, device, people):
     operator, submitter, validator, _, _, _ = people
-    registry = deploy("contracts/data_registry.ctr", REWARD, sender=operator)
+    registry = deploy("contracts/data_registry.ctr", REWARD, identity.address, sender=operator)
     registry.add_validator(validator, sender=operator)
     entry = submit(registry, submitter)
     with reverts("reward pool is empty"):
@@ -173,28 +407,37 @@ def test_a_validated_entry_cannot_be_rejected(registry, entry, people):
         registry.reject(entry, "too late", sender=people[3])
 
 
-def test_a_resubmission_is_linked_to_the_rejected_entry(registry, entry, people):
-    _, submitter, validator, _, _, outsider = people
+def test_a_resubmission_is_linked_to_the_rejected_entry(registry, identity, entry, people):
+    _, submitter, validator, validator2, _, outsider = people
     with reverts("only a rejected entry can be resubmitted"):
-        registry.resubmit(entry, FIXED, 2048, SCHEMA, OPEN, LOCATION, sender=submitter)
+        resubmission(registry, entry, submitter)
     registry.reject(entry, "schema mismatch", sender=validator)
     with reverts("only the submitter can resubmit"):
-        registry.resubmit(entry, FIXED, 2048, SCHEMA, OPEN, LOCATION, sender=outsider)
+        resubmission(registry, entry, outsider)
+    with reverts("only the submitter can resubmit"):
+        resubmission(registry, entry, validator)  # an active member, but not the submitter
     with reverts("no such entry"):
-        registry.resubmit(99, FIXED, 2048, SCHEMA, OPEN, LOCATION, sender=submitter)
-    receipt = registry.resubmit(entry, FIXED, 2048, SCHEMA, OPEN, LOCATION, sender=submitter)
+        resubmission(registry, 99, submitter)
+    with reverts("bad device signature"):  # a re-submission is signed by the device like a submission
+        resubmission(registry, entry, submitter, signature=sign(registry, FINGERPRINT))
+    assert registry.status(entry) == REJECTED
+    receipt = resubmission(registry, entry, submitter)
     new = receipt.return_value
     assert new == entry + 1
-    assert receipt.events == [registry.Submitted(new, submitter, FIXED, 2048, SCHEMA, OPEN, LOCATION),
+    assert receipt.events == [registry.Submitted(new, submitter, DEVICE, FIXED, SIZE, SCHEMA, OPEN, LOCATION),
                               registry.Resubmitted(new, entry, submitter)]
     assert registry.previous_of(new) == entry
     assert registry.status(new) == SUBMITTED
     assert registry.status(entry) == SUPERSEDED
     assert registry.entry(entry).reason == "schema mismatch"  # the rejection stays on record
     with reverts("only a rejected entry can be resubmitted"):
-        registry.resubmit(entry, FIXED, 2048, SCHEMA, OPEN, LOCATION, sender=submitter)  # only once
+        resubmission(registry, entry, submitter)  # only once
     registry.reject(new, "still wrong", sender=validator)
-    third = registry.resubmit(new, FINGERPRINT, 4096, SCHEMA, CLOSED, LOCATION, sender=submitter).return_value
+    # the corrected data may come from another approved device of the same owner (a replaced sensor)
+    register_device(identity, submitter, DEVICE2, DEVICE2_KEY, (validator, validator2))
+    third = resubmit(registry, new, submitter, fingerprint=FINGERPRINT, size=4096, access=CLOSED, device=DEVICE2,
+                     seed=SEED2)
+    assert registry.entry(third).device == DEVICE2 and registry.entry(new).device == DEVICE
     assert registry.history(third) == (third, new, entry)
     assert registry.history(entry) == (entry,)
 
@@ -204,7 +447,7 @@ def test_history_follows_at_most_sixteen_links(registry, entry, people):
     current = entry
     for _ in range(17):
         registry.reject(current, "no", sender=validator)
-        current = registry.resubmit(current, FIXED, 1, SCHEMA, OPEN, LOCATION, sender=submitter).return_value
+        current = resubmit(registry, current, submitter, size=1)
     assert registry.history(current) == tuple(range(current, current - 16, -1))
 
 
@@ -272,9 +515,10 @@ def test_the_operator_appoints_and_removes_validators(registry, entry, people):
         registry.certify(entry, CERTIFICATE, sender=people[4])
 
 
-def test_a_submitter_cannot_check_its_own_entry(registry, people):
-    _, _, validator, validator2, _, _ = people
-    own = submit(registry, validator)
+def test_a_submitter_cannot_check_its_own_entry(registry, identity, people):
+    _, submitter, validator, validator2, _, _ = people
+    register_device(identity, validator, VALIDATOR_DEVICE, VALIDATOR_DEVICE_KEY, (submitter, validator2))
+    own = submit(registry, validator, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
     with reverts("a submitter cannot check its own entry"):
         registry.validate(own, sender=validator)
     with reverts("a submitter cannot check its own entry"):
@@ -285,7 +529,7 @@ def test_a_submitter_cannot_check_its_own_entry(registry, people):
 # The reward pool
 
 
-def test_funding_and_the_reward(chain, registry, people, deploy):
+def test_funding_and_the_reward(chain, registry, people):
     operator, _, validator, _, _, _ = people
     receipt = registry.fund(sender=operator, value=5)
     assert receipt.events == [registry.Funded(operator, 5, 10 * REWARD + 5)]
@@ -298,14 +542,12 @@ def test_funding_and_the_reward(chain, registry, people, deploy):
     assert registry.reward_per_check() == 7
     entry = submit(registry, people[1])
     assert registry.validate(entry, sender=validator).event("Validated").reward == 7
-    with reverts("reward must be positive"):
-        deploy("contracts/data_registry.ctr", 0, sender=operator)
 
 
 def test_only_fund_accepts_tokens(registry, entry, people):
     operator, submitter, validator, _, regulator, _ = people
     with reverts():
-        registry.submit(FINGERPRINT, 1, SCHEMA, OPEN, LOCATION, sender=submitter, value=1)
+        submission(registry, submitter, value=1)
     with reverts():
         registry.validate(entry, sender=validator, value=1)
     with reverts():
@@ -319,10 +561,10 @@ CHECK = st.tuples(st.just("validate"), st.integers(min_value=0, max_value=1), st
 
 @settings(max_examples=40, deadline=None)
 @given(steps=st.lists(st.one_of(FUND, CHECK), max_size=10))
-def test_the_pool_plus_paid_rewards_always_equals_the_funds(chain, deploy, people, steps):
+def test_the_pool_plus_paid_rewards_always_equals_the_funds(chain, deploy, identity, device, people, steps):
     """Against a model: every check is paid or refused as predicted, and pool + paid == funded."""
     operator, submitter, validator, validator2, _, _ = people
-    registry = deploy("contracts/data_registry.ctr", REWARD, sender=operator)
+    registry = deploy("contracts/data_registry.ctr", REWARD, identity.address, sender=operator)
     validators = (validator, validator2)
     for who in validators:
         registry.add_validator(who, sender=operator)
