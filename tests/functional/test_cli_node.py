@@ -280,3 +280,133 @@ def test_tutorial_session_runs_as_shown(tmp_path: Path) -> None:
     finally:
         code, err = running.stop()
         assert code == 0, err
+
+
+# ------------------------------------------------------------------------------------------ data commands
+
+ACCESS = ROOT / "contracts" / "data_access.ctr"
+TRACEABILITY = ROOT / "contracts" / "traceability.ctr"
+SERVICE = "cvm1w70erf3yn2fe2lawffnxsla8fm62pajtfn629c"  # the development data-service account
+
+
+def deploy_access(node: NodeProcess) -> str:
+    deployed = cvm("deploy", str(ACCESS), "--dev-account", "0", "--json", rpc=node.url)
+    assert deployed.returncode == 0, deployed.stderr
+    access = str(json.loads(deployed.stdout)["contract_address"])
+    assert cvm("send", access, "add_server", SERVICE, "--dev-account", "0", rpc=node.url).returncode == 0
+    return access
+
+
+def test_node_banner_names_its_data_service_account(node: NodeProcess) -> None:
+    from contractvm.node.data import service_keypair
+
+    assert address_to_text(service_keypair().address) == SERVICE
+    assert f"data service account {SERVICE}" in node.banner
+
+
+def test_data_put_seal_get_closed_data_with_a_grant(node: NodeProcess, tmp_path: Path) -> None:
+    access = deploy_access(node)
+    reading = tmp_path / "reading.json"
+    reading.write_bytes(b'{"pm25": 12}\n')
+    put = cvm("data", "put", str(reading), "--closed", "--access", access, "--dev-account", "1", rpc=node.url)
+    assert put.returncode == 0, put.stderr
+    fingerprint = put.stdout.strip()
+    assert re.fullmatch(r"0x[0-9a-f]{64}", fingerprint)
+    key_file = tmp_path / "reading.json.datakey"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert json.loads(key_file.read_text())["fingerprint"] == fingerprint
+    again = cvm("data", "put", str(reading), "--closed", "--access", access, "--dev-account", "1", rpc=node.url)
+    assert again.returncode == 1 and "already exists" in again.stderr  # a data key is never overwritten
+
+    out = tmp_path / "out.json"
+    refused = cvm("data", "get", fingerprint, "-o", str(out), "--dev-account", "2", rpc=node.url)
+    assert refused.returncode == 1 and "holds no valid read grant" in refused.stderr and not out.exists()
+    anonymous = cvm("data", "get", fingerprint, "-o", str(out), rpc=node.url)
+    assert anonymous.returncode == 1 and "signed request" in anonymous.stderr and not out.exists()
+
+    until = str(int(time.time()) + 3600)
+    grant = cvm("send", access, "grant_read", fingerprint, BUYER, until, "research", "--dev-account", "1",
+                rpc=node.url)
+    assert grant.returncode == 0, grant.stderr
+    no_key = cvm("data", "get", fingerprint, "-o", str(out), "--dev-account", "2", rpc=node.url)
+    assert no_key.returncode == 1 and "no data key" in no_key.stderr and not out.exists()
+
+    sealed = cvm("data", "seal", fingerprint, "--to", dev_keypair(2).public_key.hex(), "--data-key", str(key_file),
+                 "--dev-account", "1", "--json", rpc=node.url)
+    assert sealed.returncode == 0, sealed.stderr
+    assert json.loads(sealed.stdout)["reader"] == BUYER
+    got = cvm("data", "get", fingerprint, "-o", str(out), "--dev-account", "2", "--json", rpc=node.url)
+    assert got.returncode == 0, got.stderr
+    assert out.read_bytes() == reading.read_bytes()
+    assert json.loads(got.stdout)["closed"] is True and json.loads(got.stdout)["access_id"] == 1
+
+    info = cvm("data", "info", fingerprint, "--json", rpc=node.url)
+    assert json.loads(info.stdout)["accesses"] == 1 and json.loads(info.stdout)["closed"] is True
+    log = json.loads(cvm("data", "log", fingerprint, "--json", rpc=node.url).stdout)
+    outcomes = [entry["outcome"] for entry in log]  # newest first
+    assert outcomes[0] == "served" and "refused" in outcomes
+    on_chain = cvm("call", access, "reads_by", BUYER, rpc=node.url)
+    assert on_chain.stdout.strip() == "1"
+
+
+def test_data_put_open_and_get_anonymously(node: NodeProcess, tmp_path: Path) -> None:
+    access = deploy_access(node)
+    notice = tmp_path / "notice.txt"
+    notice.write_text("road works on 5th avenue\n")
+    put = cvm("data", "put", str(notice), "--access", access, "--dev-account", "1", rpc=node.url)
+    assert put.returncode == 0, put.stderr
+    assert not (tmp_path / "notice.txt.datakey").exists()
+    out = tmp_path / "copy.txt"
+    got = cvm("data", "get", put.stdout.strip(), "-o", str(out), rpc=node.url)
+    assert got.returncode == 0, got.stderr
+    assert out.read_text() == notice.read_text()
+
+
+def test_data_commands_refuse_bad_input_clearly(node: NodeProcess, tmp_path: Path) -> None:
+    access = deploy_access(node)
+    bad_fingerprint = cvm("data", "get", "0x1234", "-o", str(tmp_path / "x"), rpc=node.url)
+    assert bad_fingerprint.returncode == 2 and "64 hex digits" in bad_fingerprint.stderr
+    missing = cvm("data", "put", str(tmp_path / "nope"), "--access", access, "--dev-account", "1", rpc=node.url)
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    unknown = cvm("data", "get", "0x" + "ab" * 32, "-o", str(tmp_path / "x"), rpc=node.url)
+    assert unknown.returncode == 1 and "stores no object" in unknown.stderr
+    not_access = cvm("data", "put", str(ACCESS), "--access", BUYER, "--dev-account", "1", rpc=node.url)
+    assert not_access.returncode == 1
+    wrong_key = tmp_path / "other.datakey"
+    wrong_key.write_text(json.dumps({"format": "contractvm data key v1", "fingerprint": "0x" + "cd" * 32,
+                                     "data_key": "00" * 32}))
+    seal = cvm("data", "seal", "0x" + "ab" * 32, "--to", dev_keypair(2).public_key.hex(), "--data-key",
+               str(wrong_key), "--dev-account", "1", rpc=node.url)
+    assert seal.returncode == 1 and "holds the key of 0x" in seal.stderr
+
+
+def test_trace_walks_a_history_back(node: NodeProcess, tmp_path: Path) -> None:
+    from contractvm.client import Client
+    from contractvm.client.data import DataClient
+    from contractvm.compiler import compile_file
+
+    access = deploy_access(node)
+    maker, shop, regulator = dev_keypair(6), dev_keypair(7), dev_keypair(3)
+    traceability = compile_file(TRACEABILITY)
+    obj = bytes(range(32))
+    with Client(node.url) as client:
+        trace = client.deploy(dev_keypair(0), traceability.bytecode, (1,)).contract_address
+        assert trace is not None
+        program = traceability.program
+        assert client.transact(dev_keypair(0), trace, program, "register_participant",
+                               (maker.address, maker.public_key)).success
+        assert client.transact(dev_keypair(0), trace, program, "add_regulator", (regulator.address,)).success
+        stored = DataClient(client).publish(maker, b'{"event": "shipped"}', closed=False, access=access)
+        signed = client.call(trace, "record_hash", ["0x" + obj.hex(), node.url, "0x" + stored.fingerprint.hex(),
+                                                    address_to_text(maker.address), address_to_text(shop.address)])
+        digest = bytes.fromhex(str(signed.return_value)[2:])
+        recorded = client.transact(maker, trace, program, "record", (obj, node.url, stored.fingerprint,
+                                                                     shop.address, maker.sign(digest)))
+        assert recorded.success, recorded.error
+        assert client.transact(regulator, trace, program, "confirm", (1,)).success
+    done = cvm("trace", "0x" + obj.hex(), "--contract", trace, rpc=node.url)
+    assert done.returncode == 0, done.stderr
+    assert "1 record(s)" in done.stdout and "record_hash ok, signature ok, data ok" in done.stdout
+    assert "verified: every hash" in done.stdout and '"event": "shipped"' in done.stdout
+    unknown = cvm("trace", "0x" + "ee" * 32, "--contract", trace, rpc=node.url)
+    assert unknown.returncode == 1 and "does not verify" in unknown.stderr
