@@ -22,6 +22,8 @@ from contractvm.cli_node import address_arg, json_option, keypair_of, node_error
 from contractvm.data.envelope import EnvelopeError, parse_fingerprint
 
 KEY_FORMAT = "contractvm data key v1"
+ACCESS_ENV = "CONTRACTVM_ACCESS"
+TRACE_ENV = "CONTRACTVM_TRACEABILITY"
 
 
 def key_options(fn: Any) -> Any:
@@ -51,7 +53,8 @@ def data_group() -> None:
 
 @data_group.command("put")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--access", required=True, metavar="ADDRESS", help="The DataAccess contract to register it in.")
+@click.option("--access", required=True, envvar=ACCESS_ENV, metavar="ADDRESS",
+              help=f"The DataAccess contract to register it in (or set {ACCESS_ENV}).")
 @click.option("--closed", is_flag=True, help="Closed data: encrypt it under a fresh data key (default: open data).")
 @click.option("--data-key", "data_key_path", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH",
               help="Where to write the data key of closed data (default: FILE.datakey; never overwritten).")
@@ -195,7 +198,8 @@ def log_cmd(fingerprint: bytes, limit: int, rpc: str, as_json: bool) -> None:
 
 @main.command("trace")
 @click.argument("object_id", callback=lambda ctx, param, value: fingerprint_arg(value))
-@click.option("--contract", required=True, metavar="ADDRESS", help="The Traceability contract.")
+@click.option("--contract", required=True, envvar=TRACE_ENV, metavar="ADDRESS",
+              help=f"The Traceability contract (or set {TRACE_ENV}).")
 @rpc_option
 @json_option
 @guarded
