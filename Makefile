@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: all venv test lint demo bench docs clean distclean
+.PHONY: all venv test lint demo bench bench-env docs clean distclean
 
 all: test
 
@@ -34,8 +34,26 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m contractvm.demo
 
-bench: $(STAMP)
-	$(PY) benchmarks/run.py
+# Benchmarks run in their own environment, .venv-bench: the project plus the `bench` extra (titanoboa, which
+# brings vyper and py-evm, to measure against), so .venv and `make test` never see titanoboa.
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+bench-env: $(BENCH_STAMP)
+
+$(BENCH_STAMP): pyproject.toml
+	@if ! $(BENCH_PY) -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then \
+		echo "creating $(BENCH_VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv --clear $(BENCH_VENV); \
+	fi
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@touch $(BENCH_STAMP)
+
+# Every benchmark in one run (benchmarks/run.py), contractvm and titanoboa side by side; a few minutes.
+bench: $(BENCH_STAMP)
+	$(BENCH_PY) benchmarks/run.py
 
 docs: $(STAMP)
 	$(PY) -m contractvm.isa.docs
