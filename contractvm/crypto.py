@@ -111,6 +111,16 @@ def ed25519_sign(seed: bytes, message: bytes) -> bytes:
     return _signing_key(seed).sign(message).signature
 
 
+class Signer:
+    """An Ed25519 key expanded from its seed once, for signing many messages."""
+
+    def __init__(self, seed: bytes) -> None:
+        self._key = _signing_key(seed)
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message).signature
+
+
 def _signing_key(seed: bytes) -> SigningKey:
     if not isinstance(seed, bytes) or len(seed) != ED25519_SEED_SIZE:
         raise ValueError(f"an Ed25519 seed is {ED25519_SEED_SIZE} bytes")

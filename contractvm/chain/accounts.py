@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from contractvm import crypto
@@ -69,7 +70,12 @@ class Keypair:
         return cls.from_seed(os.urandom(crypto.ED25519_SEED_SIZE))
 
     def sign(self, message: bytes) -> bytes:
-        return crypto.ed25519_sign(self.seed, message)
+        return self._signer.sign(message)
+
+    @cached_property
+    def _signer(self) -> crypto.Signer:
+        """The signing key, expanded once (expanding a seed costs about as much as a signature)."""
+        return crypto.Signer(self.seed)
 
     def __repr__(self) -> str:
         return f"Keypair(address={address_to_text(self.address)!r})"

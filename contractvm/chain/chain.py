@@ -315,12 +315,16 @@ class Chain:
         in the chain or pending has a used nonce, so the executor refuses it: only then is it looked up, to say
         that it is already known.
         """
+        self._submit(tx)
+        return tx.hash
+
+    def _submit(self, tx: Transaction) -> Receipt:
         try:
             try:
-                self._open_block().apply(tx)
+                receipt = self._open_block().apply(tx)
             except BlockFull:
                 self.mine()  # the open block is full: seal it and try the next one
-                self._open_block().apply(tx)
+                receipt = self._open_block().apply(tx)
         except TxRejected as exc:
             if self.locate(tx.hash) is not None or any(p.hash == tx.hash for p in self.pending):
                 raise ChainError("transaction already known") from None
@@ -328,14 +332,14 @@ class Chain:
         self.pending.append(tx)
         if self.automine:
             self.mine()
-        return tx.hash
+        return receipt
 
     def send(self, tx: Transaction) -> Receipt:
         """Submit and mine (whatever the automine setting): the receipt of `tx`."""
-        tx_hash = self.submit(tx)
-        if self.locate(tx_hash) is None:
-            self.mine()
-        return self.receipt(tx_hash)
+        receipt = self._submit(tx)
+        if self.pending:
+            self.mine()  # seals the block `tx` ran in, at that block's time: the receipt stays the same
+        return receipt
 
     def _open_block(self) -> BlockExecutor:
         if self._open is None:
