@@ -157,7 +157,7 @@ def scenario(city: City, people: list[Actor], service: NodeService) -> bytes:
     city.deploy("registry", "data_registry.ctr", operator, 10, _address(city.contracts["identity"]))
     city.deploy("exchange", "data_exchange.ctr", operator, 3_600, 3_600)
     city.deploy("trace", "traceability.ctr", operator, 1)
-    city.send(operator, "access", "add_server", service_keypair().address)
+    city.send(operator, "access", "add_server", _address(city.client.info().data_service))
     city.send(operator, "access", "add_market", _address(city.contracts["exchange"]))
     city.send(operator, "exchange", "set_access", _address(city.contracts["access"]))
     city.send(operator, "registry", "add_validator", validator.key.address)

@@ -218,13 +218,14 @@ class Info:
     head_hash: bytes
     authorities: tuple[bytes, ...]
     mining: dict[str, Any]
+    data_service: str  # the account the node's data service records accesses with
     raw: dict[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Info:
         head = d["head"]
         return cls(d["chain_id"], _bytes(d["genesis_hash"]), head["height"], _bytes(head["hash"]),
-                   tuple(_bytes(a) for a in d["authorities"]), d["mining"], d)
+                   tuple(_bytes(a) for a in d["authorities"]), d["mining"], d["data_service"], d)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ SCHEMAS: dict[str, Schema] = {
         "authorities": {"type": "array", "items": ref("Hex")}, "threshold": U64, "block_gas_limit": U64,
         "mining": obj({"mode": {"type": "string", "enum": ["automine", "interval"]},
                        "block_time": nullable({"type": "number"})}),
-        "pending": U64,
+        "pending": U64, "data_service": ref("Address"),
     }),
     "SubmitRequest": {"type": "object", "required": ["transaction"], "additionalProperties": False, "properties": {
         "transaction": {"type": "string", "maxLength": 2 + 2 * TX_MAX_SIZE, "description": (

@@ -28,7 +28,7 @@ def service(request: Request) -> NodeService:
 async def info(request: Request) -> Response:
     params.query(request, ())
     node = service(request)
-    return JSONResponse(await node.run(node.api.info))
+    return JSONResponse({**await node.run(node.api.info), "data_service": node.data.address})
 
 
 async def submit_transaction(request: Request) -> Response:
