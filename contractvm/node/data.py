@@ -116,7 +116,11 @@ class DataApi:
             self._refuse(entry, "forbidden", f"{render.address(reader)} holds no valid read grant for the closed "
                          f"object {info.fingerprint} in {info.access}: none was granted, or it expired or was "
                          "revoked")
-        receipt, height = self._record(access, fp, reader)
+        try:
+            receipt, height = self._record(access, fp, reader)
+        except ApiError as exc:  # the record transaction was rejected outright: refused, and logged as such
+            self._refuse(entry, exc.code, exc.message)
+            raise
         if receipt.status != ReceiptStatus.SUCCESS:
             why = receipt.error or receipt.status.name.lower()
             self._refuse(entry, "access_not_recorded", f"the access could not be recorded on chain ({why}), so "
@@ -219,7 +223,11 @@ class DataApi:
             data_note = f"not stored on this node (its information server is {server})"
         else:
             try:
-                payload = Envelope.decode(raw).payload()
+                envelope = Envelope.decode(raw)
+                if envelope.fingerprint != r["data_hash"]:
+                    raise EnvelopeError(f"the object stored under {render.hex0x(r['data_hash'])} is "
+                                        f"{render.hex0x(envelope.fingerprint)}: it was altered")
+                payload = envelope.payload()
                 checks["data"] = True
                 data_note = "re-hashed: matches data_hash"
                 data = _readable(payload)
