@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from contractvm import cli_format
-from contractvm.chain.accounts import Keypair, address_from_public_key, address_to_text
+from contractvm.chain.accounts import address_from_public_key, address_to_text
 from contractvm.cli import fail, guarded, main, note
 from contractvm.cli_node import address_arg, json_option, keypair_of, node_errors, rpc_option
 from contractvm.data.envelope import EnvelopeError, parse_fingerprint
@@ -130,13 +130,12 @@ def seal_cmd(fingerprint: bytes, reader_key: str, data_key_path: Path, rpc: str,
 @guarded
 def get_cmd(fingerprint: bytes, output: Path, rpc: str, key_file: Path | None, password_file: Path | None,
             dev_account: int | None, as_json: bool) -> None:
-    """Download FINGERPRINT (signed when a key is given), decrypt it, re-check it, write it to FILE."""
+    """Download FINGERPRINT (a signed request: every access is accounted), decrypt it, re-check it, write it to
+    FILE."""
     from contractvm.client import ClientError
     from contractvm.client.data import DataClient
 
-    reader: Keypair | None = None
-    if key_file is not None or dev_account is not None:
-        reader = keypair_of(key_file, password_file, dev_account)
+    reader = keypair_of(key_file, password_file, dev_account)
     with node_errors(rpc) as client:
         try:
             fetched = DataClient(client).fetch(reader, fingerprint)
@@ -154,7 +153,7 @@ def get_cmd(fingerprint: bytes, output: Path, rpc: str, key_file: Path | None, p
         return
     click.echo(f"wrote {len(fetched.payload)} bytes to {output}")
     note(f"fingerprint checked{' after decryption' if fetched.closed else ''}; access #{fetched.access_id} "
-         f"recorded on chain in {fetched.access_tx}")
+         f"recorded on chain by transaction {fetched.access_tx}")
 
 
 @data_group.command("info")
@@ -180,14 +179,17 @@ def info_cmd(fingerprint: bytes, rpc: str, as_json: bool) -> None:
 @click.argument("fingerprint", callback=lambda ctx, param, value: fingerprint_arg(value))
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True, help="Entries to show.")
 @rpc_option
+@key_options
 @json_option
 @guarded
-def log_cmd(fingerprint: bytes, limit: int, rpc: str, as_json: bool) -> None:
-    """The node's access attempts on FINGERPRINT, newest first, refusals with their reason."""
+def log_cmd(fingerprint: bytes, limit: int, rpc: str, key_file: Path | None, password_file: Path | None,
+            dev_account: int | None, as_json: bool) -> None:
+    """The node's access attempts on FINGERPRINT, newest first, refusals with their reason (its owner only)."""
     from contractvm.client.data import DataClient
 
+    owner = keypair_of(key_file, password_file, dev_account)
     with node_errors(rpc) as client:
-        entries = DataClient(client).access_log(fingerprint, limit)
+        entries = DataClient(client).access_log(owner, fingerprint, limit)
     if as_json:
         click.echo(json.dumps(entries))
         return

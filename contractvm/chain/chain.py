@@ -315,10 +315,12 @@ class Chain:
         in the chain or pending has a used nonce, so the executor refuses it: only then is it looked up, to say
         that it is already known.
         """
-        self._submit(tx)
+        self.execute(tx)
         return tx.hash
 
-    def _submit(self, tx: Transaction) -> Receipt:
+    def execute(self, tx: Transaction) -> Receipt:
+        """`submit`, returning the receipt of `tx` as it ran in the open block (mined at once with automine;
+        else the block it is sealed in keeps it, unless a time change makes the pending block run again)."""
         try:
             try:
                 receipt = self._open_block().apply(tx)
@@ -336,7 +338,7 @@ class Chain:
 
     def send(self, tx: Transaction) -> Receipt:
         """Submit and mine (whatever the automine setting): the receipt of `tx`."""
-        receipt = self._submit(tx)
+        receipt = self.execute(tx)
         if self.pending:
             self.mine()  # seals the block `tx` ran in, at that block's time: the receipt stays the same
         return receipt

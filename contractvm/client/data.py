@@ -102,14 +102,14 @@ class DataClient:
 
     # the reader's side
 
-    def fetch(self, reader: Keypair | None, fingerprint: bytes) -> Fetched:
-        """Download, decrypt with the data key sealed to `reader` (closed data), and check the fingerprint."""
+    def fetch(self, reader: Keypair, fingerprint: bytes) -> Fetched:
+        """Download as `reader` (every access is accounted to an account), decrypt with the data key sealed to
+        `reader` (closed data), and check the fingerprint."""
         sealed = None
-        if reader is not None and self.info(fingerprint)["closed"]:
+        if self.info(fingerprint)["closed"]:
             sealed = self.sealed_key(reader, fingerprint)  # first: without a key, a download would be wasted
         target = f"/v1/data/0x{fingerprint.hex()}"
-        headers = {} if reader is None else self._signed(reader, "GET", target, b"")
-        response = self.client.send("GET", target, headers=headers)
+        response = self.client.send("GET", target, headers=self._signed(reader, "GET", target, b""))
         if response.status_code != 200:
             self.client.decode(response)  # raises the node's error
         try:
@@ -120,8 +120,8 @@ class DataClient:
             raise ClientError("tampered", f"asked for 0x{fingerprint.hex()}, the node served "
                               f"0x{envelope.fingerprint.hex()}")
         if envelope.closed:
-            if reader is None or sealed is None:
-                raise ClientError("unauthorized", "closed data needs the reader's signing key")
+            if sealed is None:
+                raise ClientError("tampered", "the node said the object is open, then served a closed one")
             try:
                 payload = envelope.decrypt(open_data_key(sealed, reader.seed, fingerprint))
             except EnvelopeError as exc:
@@ -144,8 +144,10 @@ class DataClient:
         document: dict[str, Any] = self.client.decode(self.client.send("GET", f"/v1/data/0x{fingerprint.hex()}/info"))
         return document
 
-    def access_log(self, fingerprint: bytes, limit: int = 100) -> list[dict[str, Any]]:
-        response = self.client.send("GET", f"/v1/data/0x{fingerprint.hex()}/log", params={"limit": limit})
+    def access_log(self, owner: Keypair, fingerprint: bytes, limit: int = 100) -> list[dict[str, Any]]:
+        """The node's access attempts on an object, newest first (its owner only)."""
+        target = f"/v1/data/0x{fingerprint.hex()}/log?limit={limit}"
+        response = self.client.send("GET", target, headers=self._signed(owner, "GET", target, b""))
         entries: list[dict[str, Any]] = self.client.decode(response)["entries"]
         return entries
 

@@ -5,9 +5,10 @@
 - **Upload**: an envelope (`contractvm.data.envelope`) signed for by its owner. The node takes it only when the
   named `DataAccess` contract registers its fingerprint, with the uploader as owner and the same open/closed
   kind: the node stores only what the chain knows about, and nobody can squat someone else's fingerprint.
-- **Download**: open data to anyone (signed or not), closed data only to a signed requester for whom
-  `DataAccess.can_read` holds now. Before a byte is served, the node records the access on chain
-  (`DataAccess.record`, sent with the node's service key and mined): if it cannot be recorded, it is not served.
+- **Download**: always a signed request, so every access is accounted to an account: open data to anyone,
+  closed data only to a requester for whom `DataAccess.can_read` holds now. Before a byte is served, the node
+  records the access on chain (`DataAccess.record`, sent with the node's service key and executed; mined at
+  once with automine, in the next block with interval mining): if it cannot be recorded, it is not served.
   Every attempt, refusals included, also goes into the node's own access log.
 - **Sealed keys**: the owner deposits the data key sealed to a reader (`PUT .../keys/{reader}`); the reader
   fetches it with a signed request while the grant holds.
@@ -22,7 +23,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from contractvm import crypto
 from contractvm.chain.accounts import Keypair, address_from_text
@@ -100,18 +101,15 @@ class DataApi:
         return {**info.to_json(), "accesses": self._view(address_from_text(info.access), "access_count", fp)
                 if self._has(address_from_text(info.access), "access_count") else None}
 
-    def download(self, requester: Requester | None, fp: bytes) -> tuple[bytes, dict[str, Any]]:
+    def download(self, requester: Requester, fp: bytes) -> tuple[bytes, dict[str, Any]]:
         """The stored envelope, once the chain allows it and the access is recorded; raises ApiError otherwise."""
         info = self.objects.info(fp)
         if info is None:
             raise ApiError("object_not_found", f"this node stores no object 0x{fp.hex()}")
         access = address_from_text(info.access)
-        reader = ZERO if requester is None else requester.address
+        reader = requester.address
         entry: dict[str, Any] = {"time": int(self.clock()), "fingerprint": info.fingerprint,
                                  "reader": render.address(reader), "closed": info.closed}
-        if info.closed and requester is None:
-            self._refuse(entry, "unauthorized", "closed data is served only on a signed request "
-                         "(Authorization: CVM-Ed25519 ...; `contractvm data get` signs it)")
         if not self._view(access, "can_read", fp, reader):
             self._refuse(entry, "forbidden", f"{render.address(reader)} holds no valid read grant for the closed "
                          f"object {info.fingerprint} in {info.access}: none was granted, or it expired or was "
@@ -120,7 +118,6 @@ class DataApi:
             receipt, height = self._record(access, fp, reader)
         except ApiError as exc:  # the record transaction was rejected outright: refused, and logged as such
             self._refuse(entry, exc.code, exc.message)
-            raise
         if receipt.status != ReceiptStatus.SUCCESS:
             why = receipt.error or receipt.status.name.lower()
             self._refuse(entry, "access_not_recorded", f"the access could not be recorded on chain ({why}), so "
@@ -135,7 +132,9 @@ class DataApi:
         return raw, {"access_id": record_id, "tx_hash": receipt.tx_hash.hex(), "block_height": height,
                      "closed": info.closed}
 
-    def _record(self, access: bytes, fp: bytes, reader: bytes) -> tuple[Any, int]:
+    def _record(self, access: bytes, fp: bytes, reader: bytes) -> tuple[Any, int | None]:
+        """Send `record(fp, reader)` with the service key; its receipt, and its block (None while pending: with
+        interval mining it ran in the open block and is sealed with the next one)."""
         chain = self.api.chain
         program = self.api.programs.at(access)
         assert program is not None
@@ -144,21 +143,26 @@ class DataApi:
             nonce = chain.nonce(self.keypair.address) + sum(1 for tx in chain.pending
                                                             if tx.sender == self.keypair.public_key)
             tx = builder.call(access, program, "record", (fp, reader), nonce=nonce, gas_limit=RECORD_GAS)
-            receipt = chain.send(tx)
+            receipt = chain.execute(tx)
         except ChainError as exc:
             raise ApiError("access_not_recorded", f"the access could not be recorded on chain ({exc}), so it is "
                            "not served") from None
         where = chain.locate(tx.hash)
-        assert where is not None
-        return receipt, where[0]
+        return receipt, None if where is None else where[0]
 
-    def _refuse(self, entry: dict[str, Any], code: str, message: str) -> None:
+    def _refuse(self, entry: dict[str, Any], code: str, message: str) -> NoReturn:
         self.objects.log({**entry, "outcome": "refused", "reason": message})
         raise ApiError(code, message)
 
-    def access_log(self, fp: bytes, limit: int) -> dict[str, Any]:
-        if self.objects.info(fp) is None:
+    def access_log(self, requester: Requester, fp: bytes, limit: int) -> dict[str, Any]:
+        """The node's log of attempts on an object, for its owner only (refusals say who tried, and why)."""
+        info = self.objects.info(fp)
+        if info is None:
             raise ApiError("object_not_found", f"this node stores no object 0x{fp.hex()}")
+        owner = self._view(address_from_text(info.access), "owner_of", fp)
+        if owner != requester.address:
+            raise ApiError("forbidden", f"only the owner {render.address(owner)} reads the access log of "
+                           f"{info.fingerprint}; the accesses served are public on chain (Accessed events)")
         return {"fingerprint": "0x" + fp.hex(), "entries": self.objects.access_log("0x" + fp.hex(), limit)}
 
     # ------------------------------------------------------------------------------------- sealed keys

@@ -40,7 +40,7 @@ async def _requester(request: Request, body: bytes, *, required: bool) -> Reques
     if header is None:
         if required:
             raise ApiError("unauthorized", "this request must be signed: send 'Authorization: CVM-Ed25519 key=..., "
-                           "time=..., sig=...' (the client and `contractvm data` sign for you)")
+                           "time=..., nonce=..., sig=...' (the client and `contractvm data` sign for you)")
         return None
     node = _service(request)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -69,12 +69,14 @@ async def upload(request: Request) -> Response:
 async def download(request: Request) -> Response:
     params.query(request, ())
     fp = _fingerprint(request.path_params["fingerprint"])
-    requester = await _requester(request, b"", required=False)
+    requester = await _requester(request, b"", required=True)
+    assert requester is not None
     node = _service(request)
     raw, served = await node.write(node.data.download, requester, fp)
+    block = "pending" if served["block_height"] is None else str(served["block_height"])
     return Response(raw, media_type=OCTETS, headers={
         "X-Access-Id": str(served["access_id"]), "X-Access-Tx": "0x" + served["tx_hash"],
-        "X-Access-Block": str(served["block_height"]), "X-Object-Closed": "true" if served["closed"] else "false"})
+        "X-Access-Block": block, "X-Object-Closed": "true" if served["closed"] else "false"})
 
 
 async def object_info(request: Request) -> Response:
@@ -88,8 +90,10 @@ async def access_log(request: Request) -> Response:
     query = params.query(request, ("limit",))
     fp = _fingerprint(request.path_params["fingerprint"])
     limit = params.uint(query["limit"], "limit", minimum=1, maximum=MAX_LOG) if "limit" in query else 100
+    requester = await _requester(request, b"", required=True)
+    assert requester is not None
     node = _service(request)
-    return JSONResponse(await node.run(node.data.access_log, fp, limit))
+    return JSONResponse(await node.run(node.data.access_log, requester, fp, limit))
 
 
 async def put_key(request: Request) -> Response:

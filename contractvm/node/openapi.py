@@ -134,7 +134,7 @@ SCHEMAS: dict[str, Schema] = {
         "type": "object", "required": ["seq", "time", "fingerprint", "reader", "closed", "outcome"],
         "properties": {"seq": U64, "time": U64, "fingerprint": ref("Hash"), "reader": ref("Address"), "closed": BOOL,
                        "outcome": {"type": "string", "enum": ["served", "refused"]}, "reason": STR,
-                       "access_id": U64, "tx_hash": ref("Hash"), "block_height": U64}}}},
+                       "access_id": U64, "tx_hash": ref("Hash"), "block_height": nullable(U64)}}}},
                      "the node's log of access attempts on one object, newest first"),
     "SealedKeyStored": obj({"fingerprint": ref("Hash"), "reader": ref("Address"), "sealed_key_digest": ref("Hash")}),
     "TraceRecord": obj({
@@ -205,15 +205,17 @@ def _data_paths() -> dict[str, Schema]:
             [{**_query("access", ref("AddressInput"), "the DataAccess contract that registers it"),
               "required": True}], operation_id="upload_object", octets=True)},
         "/v1/data/{fingerprint}": {"get": _op(
-            "Download an object: open data to anyone, closed data with a valid grant; the access is recorded on "
-            "chain first." + SIGNED, {"200": _bytes("the envelope; X-Access-Id and X-Access-Tx name the record")},
+            "Download an object: open data to any signer, closed data with a valid grant; the access is recorded "
+            "on chain first." + SIGNED, {"200": _bytes("the envelope; X-Access-Id and X-Access-Tx name the record")},
             _errors("bad_hex", "unauthorized", "forbidden", "object_not_found", "access_not_recorded"),
             [FINGERPRINT_PARAM], operation_id="download_object")},
         "/v1/data/{fingerprint}/info": {"get": _op("What the node knows about an object", {
             "200": _json(ref("DataObjectInfo"), "the object")}, _errors("bad_hex", "object_not_found"),
             [FINGERPRINT_PARAM], operation_id="object_info")},
-        "/v1/data/{fingerprint}/log": {"get": _op("The node's access log of an object, refusals included", {
-            "200": _json(ref("AccessLog"), "newest first")}, _errors("bad_hex", "object_not_found"),
+        "/v1/data/{fingerprint}/log": {"get": _op(
+            "The node's access log of an object, refusals included (its owner only)." + SIGNED, {
+                "200": _json(ref("AccessLog"), "newest first")},
+            _errors("bad_hex", "unauthorized", "forbidden", "object_not_found"),
             [FINGERPRINT_PARAM, _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000},
                                        "entries (default 100)")], operation_id="access_log")},
         "/v1/data/{fingerprint}/keys/{reader}": {"put": _op(

@@ -321,8 +321,8 @@ def test_data_put_seal_get_closed_data_with_a_grant(node: NodeProcess, tmp_path:
     out = tmp_path / "out.json"
     refused = cvm("data", "get", fingerprint, "-o", str(out), "--dev-account", "2", rpc=node.url)
     assert refused.returncode == 1 and "holds no valid read grant" in refused.stderr and not out.exists()
-    anonymous = cvm("data", "get", fingerprint, "-o", str(out), rpc=node.url)
-    assert anonymous.returncode == 1 and "signed request" in anonymous.stderr and not out.exists()
+    unsigned = cvm("data", "get", fingerprint, "-o", str(out), rpc=node.url)
+    assert unsigned.returncode == 2 and "--dev-account" in unsigned.stderr and not out.exists()
 
     until = str(int(time.time()) + 3600)
     grant = cvm("send", access, "grant_read", fingerprint, BUYER, until, "research", "--dev-account", "1",
@@ -342,14 +342,16 @@ def test_data_put_seal_get_closed_data_with_a_grant(node: NodeProcess, tmp_path:
 
     info = cvm("data", "info", fingerprint, "--json", rpc=node.url)
     assert json.loads(info.stdout)["accesses"] == 1 and json.loads(info.stdout)["closed"] is True
-    log = json.loads(cvm("data", "log", fingerprint, "--json", rpc=node.url).stdout)
+    log = json.loads(cvm("data", "log", fingerprint, "--json", "--dev-account", "1", rpc=node.url).stdout)
+    not_owner = cvm("data", "log", fingerprint, "--dev-account", "2", rpc=node.url)
+    assert not_owner.returncode == 1 and "only the owner" in not_owner.stderr
     outcomes = [entry["outcome"] for entry in log]  # newest first
     assert outcomes[0] == "served" and "refused" in outcomes
     on_chain = cvm("call", access, "reads_by", BUYER, rpc=node.url)
     assert on_chain.stdout.strip() == "1"
 
 
-def test_data_put_open_and_get_anonymously(node: NodeProcess, tmp_path: Path) -> None:
+def test_data_put_open_and_get_by_anyone(node: NodeProcess, tmp_path: Path) -> None:
     access = deploy_access(node)
     notice = tmp_path / "notice.txt"
     notice.write_text("road works on 5th avenue\n")
@@ -357,18 +359,18 @@ def test_data_put_open_and_get_anonymously(node: NodeProcess, tmp_path: Path) ->
     assert put.returncode == 0, put.stderr
     assert not (tmp_path / "notice.txt.datakey").exists()
     out = tmp_path / "copy.txt"
-    got = cvm("data", "get", put.stdout.strip(), "-o", str(out), rpc=node.url)
+    got = cvm("data", "get", put.stdout.strip(), "-o", str(out), "--dev-account", "5", rpc=node.url)
     assert got.returncode == 0, got.stderr
     assert out.read_text() == notice.read_text()
 
 
 def test_data_commands_refuse_bad_input_clearly(node: NodeProcess, tmp_path: Path) -> None:
     access = deploy_access(node)
-    bad_fingerprint = cvm("data", "get", "0x1234", "-o", str(tmp_path / "x"), rpc=node.url)
+    bad_fingerprint = cvm("data", "get", "0x1234", "-o", str(tmp_path / "x"), "--dev-account", "2", rpc=node.url)
     assert bad_fingerprint.returncode == 2 and "64 hex digits" in bad_fingerprint.stderr
     missing = cvm("data", "put", str(tmp_path / "nope"), "--access", access, "--dev-account", "1", rpc=node.url)
     assert missing.returncode == 1 and "no such file" in missing.stderr
-    unknown = cvm("data", "get", "0x" + "ab" * 32, "-o", str(tmp_path / "x"), rpc=node.url)
+    unknown = cvm("data", "get", "0x" + "ab" * 32, "-o", str(tmp_path / "x"), "--dev-account", "2", rpc=node.url)
     assert unknown.returncode == 1 and "stores no object" in unknown.stderr
     not_access = cvm("data", "put", str(ACCESS), "--access", BUYER, "--dev-account", "1", rpc=node.url)
     assert not_access.returncode == 1

@@ -23,8 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contractvm.chain.accounts import Keypair, address_from_text, address_to_text, dev_keypair
+from contractvm.chain.builder import TxBuilder
 from contractvm.chain.chain import Chain
-from contractvm.chain.model import Genesis
+from contractvm.chain.model import Genesis, Transaction
 from contractvm.client import Client, ClientError
 from contractvm.client.data import DataClient, Published
 from contractvm.client.models import Receipt
@@ -48,7 +49,7 @@ from contractvm.node.service import NodeService
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 OPERATOR, SUPPLIER, BUYER, OTHER, REGULATOR, SHOP = (dev_keypair(i) for i in range(6))
-ZERO = address_to_text(bytes(20))
+
 HOUR = 3_600
 
 pytestmark = pytest.mark.integration
@@ -125,8 +126,8 @@ class Node:
     def on_chain_thread(self, fn: Callable[..., Any], *args: object) -> Any:
         return self.service.run_sync(fn, *args)
 
-    def log(self, fp: bytes) -> list[dict[str, Any]]:
-        return self.data.access_log(fp)
+    def log(self, fp: bytes, owner: Keypair = SUPPLIER) -> list[dict[str, Any]]:
+        return self.data.access_log(owner, fp)
 
     def grant(self, fp: bytes, reader: Keypair, seconds: int = HOUR) -> None:
         """SUPPLIER (the owner in these tests) grants `reader` a read of `fp` for `seconds` of chain time."""
@@ -213,7 +214,7 @@ def flip_last(raw: bytes) -> bytes:
 # ------------------------------------------------------------------------------------------- open data
 
 
-def test_open_data_is_served_to_anyone_and_every_access_is_on_chain(node: Node) -> None:
+def test_open_data_is_served_to_any_signer_and_every_access_is_on_chain(node: Node) -> None:
     published = node.data.publish(SUPPLIER, b'{"traffic": 1234}', closed=False, access=node.access)
     fp, text = published.fingerprint, "0x" + published.fingerprint.hex()
     assert published.data_key is None and published.receipt.success
@@ -222,15 +223,17 @@ def test_open_data_is_served_to_anyone_and_every_access_is_on_chain(node: Node) 
                               "stored_at": published.info["stored_at"]}
     assert node.view("owner_of", fp) == address_to_text(SUPPLIER.address) and node.view("is_closed", fp) is False
 
-    anonymous = node.data.fetch(None, fp)
+    # Anyone may read open data, but only on a signed request: every access is accounted to an account.
+    expect_error(node.request("GET", f"/v1/data/{text}"), 401, "unauthorized")
+    first = node.data.fetch(OTHER, fp)
     signed = node.data.fetch(BUYER, fp)
-    assert anonymous.payload == signed.payload == b'{"traffic": 1234}'
-    assert (anonymous.closed, anonymous.access_id, signed.access_id) == (False, 1, 2)
+    assert first.payload == signed.payload == b'{"traffic": 1234}'
+    assert (first.closed, first.access_id, signed.access_id) == (False, 1, 2)
 
-    # On chain: who (the zero address for an unsigned request), what, which server.
+    # On chain: who, what, which server.
     events = accessed(node)
     assert [(e["id"], e["reader"], e["fingerprint"], e["closed"]) for e in events] == [
-        (1, ZERO, text, False), (2, address_to_text(BUYER.address), text, False)]
+        (1, address_to_text(OTHER.address), text, False), (2, address_to_text(BUYER.address), text, False)]
     assert {e["server"] for e in events} == {address_to_text(service_keypair().address)}
     assert {e["owner"] for e in events} == {address_to_text(SUPPLIER.address)}
     assert node.view("access_count", fp) == 2 and node.view("reads_by", BUYER.address) == 1
@@ -242,17 +245,20 @@ def test_open_data_is_served_to_anyone_and_every_access_is_on_chain(node: Node) 
     assert receipt.success and receipt.return_value == 2 and [e.name for e in receipt.events] == ["Accessed"]
     assert events[1]["at"] == node.client.block(receipt.block_height).timestamp  # when: the block's time
 
-    # The node's own log: newest first, both served, with the tx that recorded each.
+    # The node's own log (its owner's to read): newest first, both served, with the tx that recorded each.
     log = node.log(fp)
     assert [(e["outcome"], e["reader"], e["access_id"]) for e in log] == [
-        ("served", address_to_text(BUYER.address), 2), ("served", ZERO, 1)]
-    assert log[0]["tx_hash"] == signed.access_tx and log[1]["tx_hash"] == anonymous.access_tx
+        ("served", address_to_text(BUYER.address), 2), ("served", address_to_text(OTHER.address), 1)]
+    assert log[0]["tx_hash"] == signed.access_tx and log[1]["tx_hash"] == first.access_tx
+    message = client_error(lambda: node.data.access_log(BUYER, fp), 403, "forbidden")
+    assert "only the owner" in message
+    expect_error(node.request("GET", f"/v1/data/{text}/log"), 401, "unauthorized")
     assert node.data.info(fp)["accesses"] == 2
 
 
 def test_download_headers_name_the_recorded_access(node: Node) -> None:
     published = node.data.publish(SUPPLIER, b"counts", closed=False, access=node.access)
-    response = node.request("GET", f"/v1/data/0x{published.fingerprint.hex()}")
+    response = node.request("GET", f"/v1/data/0x{published.fingerprint.hex()}", signer=BUYER)
     assert response.status_code == 200 and response.headers["content-type"] == "application/octet-stream"
     assert response.content == stored(node, published.fingerprint)
     assert Envelope.decode(response.content).payload() == b"counts"
@@ -311,7 +317,7 @@ def test_closed_data_is_served_only_under_a_valid_grant(node: Node) -> None:
     log = node.log(fp)
     outcomes = [(e["outcome"], e["reader"], "data key" in e.get("reason", "")) for e in reversed(log)]
     assert outcomes == [
-        ("refused", buyer, True), ("refused", buyer, False), ("refused", ZERO, False),  # no grant, unsigned
+        ("refused", buyer, True), ("refused", buyer, False),  # no grant (unsigned: refused before the log)
         ("served", buyer, False),
         ("refused", buyer, True), ("refused", buyer, False),  # expired
         ("served", buyer, False),
@@ -319,7 +325,6 @@ def test_closed_data_is_served_only_under_a_valid_grant(node: Node) -> None:
     ]
     refused = [e for e in log if e["outcome"] == "refused"]
     assert all("access_id" not in e and "tx_hash" not in e for e in refused)
-    assert "served only on a signed request" in refused[-3]["reason"]
     assert all("no valid read grant" in e["reason"] for e in refused if e["reader"] == buyer)
     assert [e["access_id"] for e in log if e["outcome"] == "served"] == [2, 1]
 
@@ -441,7 +446,7 @@ def test_malformed_conflicting_and_misdirected_uploads_are_refused(node: Node) -
 def test_unknown_objects_and_bad_fingerprints(node: Node) -> None:
     unknown = "0x" + "ab" * 32
     for path in (f"/v1/data/{unknown}", f"/v1/data/{unknown}/info", f"/v1/data/{unknown}/log"):
-        expect_error(node.request("GET", path), 404, "object_not_found")
+        expect_error(node.request("GET", path, signer=BUYER), 404, "object_not_found")
     expect_error(node.request("GET", f"/v1/data/{unknown}/key", signer=BUYER), 404, "object_not_found")
     for bad in ("0x1234", "zz" * 32, "ab" * 33):
         expect_error(node.request("GET", f"/v1/data/{bad}"), 400, "bad_hex")
@@ -500,14 +505,14 @@ def test_a_node_whose_service_key_is_not_a_server_serves_nothing(access_artifact
         deploy_access(node)  # appoints the development service key, not this node's
         published = node.data.publish(SUPPLIER, b"counts", closed=False, access=node.access)
         fp = published.fingerprint
-        response = node.request("GET", f"/v1/data/0x{fp.hex()}")
+        response = node.request("GET", f"/v1/data/0x{fp.hex()}", signer=OTHER)
         message = expect_error(response, 503, "access_not_recorded")
         assert address_to_text(stranger.address) in message and "role server" in message
         client_error(lambda: node.data.fetch(BUYER, fp), 503, "access_not_recorded")
         assert node.view("access_count", fp) == 0 and accessed(node) == []
         log = node.log(fp)
         assert [(e["outcome"], e["reader"]) for e in log] == [("refused", address_to_text(BUYER.address)),
-                                                             ("refused", ZERO)]
+                                                             ("refused", address_to_text(OTHER.address))]
         assert all("could not be recorded on chain" in e["reason"] for e in log)
 
         # Appointed: served from then on.
@@ -524,7 +529,7 @@ def test_an_access_the_chain_rejects_outright_is_refused_and_logged(access_artif
         envelope = wrap_open(b"counts")
         node.transact(SUPPLIER, "register", envelope.fingerprint, False, gas_limit=400_000)
         assert upload(node, SUPPLIER, envelope).status_code == 201
-        message = expect_error(node.request("GET", f"/v1/data/0x{envelope.fingerprint.hex()}"), 503,
+        message = expect_error(node.request("GET", f"/v1/data/0x{envelope.fingerprint.hex()}", signer=BUYER), 503,
                                "access_not_recorded")
         assert "could not be recorded on chain" in message
         log = node.log(envelope.fingerprint)
@@ -544,7 +549,7 @@ def test_tampered_stored_bytes_are_caught_by_the_reader(node: Node) -> None:
 
     tamper(node, opened.fingerprint, flip_last)
     tamper(node, closed.fingerprint, flip_last)
-    for reader, fp in ((None, opened.fingerprint), (BUYER, opened.fingerprint), (BUYER, closed.fingerprint)):
+    for reader, fp in ((OTHER, opened.fingerprint), (BUYER, opened.fingerprint), (BUYER, closed.fingerprint)):
         message = client_error(functools.partial(node.data.fetch, reader, fp), None, "tampered")
         assert "altered" in message or "does not decrypt" in message
 
@@ -716,3 +721,29 @@ def test_trace_of_an_unknown_object_or_a_non_traceability_contract(trace: Trace)
     response = trace.node.request("GET", f"/v1/trace/0x{LOT.hex()}?contract={trace.node.access}")
     assert "is not a Traceability contract" in expect_error(response, 400, "bad_parameter")
     expect_error(trace.node.request("GET", f"/v1/trace/0x{LOT.hex()}"), 400, "bad_parameter")
+
+
+def test_with_interval_mining_a_download_is_served_at_once_and_recorded_in_the_next_block(
+        access_artifact: Artifact) -> None:
+    with serve(NodeService(Chain.memory, block_time=3600), access_artifact) as node:
+        program = node.artifact.program
+
+        def mined(signer: Keypair, build: Callable[[TxBuilder, int], Transaction]) -> Receipt:
+            tx = build(TxBuilder(signer, node.client.chain_id()), node.client.nonce(signer.address))
+            submitted = node.client.send_transaction(tx)
+            node.on_chain_thread(lambda: node.service.chain.mine())
+            return node.client.receipt(submitted.hash)
+
+        node.access = str(mined(OPERATOR, lambda b, n: b.deploy(node.artifact.bytecode, nonce=n)).contract_address)
+        access = address_from_text(node.access)
+        envelope = wrap_open(b"counts")
+        mined(OPERATOR, lambda b, n: b.call(access, program, "add_server", (service_keypair().address,), nonce=n))
+        mined(SUPPLIER, lambda b, n: b.call(access, program, "register", (envelope.fingerprint, False), nonce=n))
+        assert upload(node, SUPPLIER, envelope).status_code == 201
+        height = node.client.block().height
+        response = node.request("GET", f"/v1/data/0x{envelope.fingerprint.hex()}", signer=BUYER)
+        assert response.status_code == 200 and response.headers["x-access-block"] == "pending"
+        assert node.client.block().height == height  # no block sealed out of schedule
+        node.on_chain_thread(lambda: node.service.chain.mine())
+        receipt = node.client.receipt(response.headers["x-access-tx"])
+        assert receipt.success and receipt.block_height == height + 1 and receipt.return_value == 1
