@@ -18,25 +18,12 @@ import click
 from contractvm import cli_format
 from contractvm.chain.accounts import address_from_public_key, address_to_text
 from contractvm.cli import fail, guarded, main, note
-from contractvm.cli_node import address_arg, json_option, keypair_of, node_errors, rpc_option
-from contractvm.data.envelope import EnvelopeError, parse_fingerprint
+from contractvm.cli_node import address_arg, json_option, key_options, keypair_of, node_errors, rpc_option
+from contractvm.data.envelope import EnvelopeError, parse_fingerprint, parse_hex32
 
 KEY_FORMAT = "contractvm data key v1"
 ACCESS_ENV = "CONTRACTVM_ACCESS"
 TRACE_ENV = "CONTRACTVM_TRACEABILITY"
-
-
-def key_options(fn: Any) -> Any:
-    for option in reversed([
-        click.option("--key", "key_file", type=click.Path(path_type=Path), metavar="FILE",
-                     help="Sign with this key file (`contractvm keys new`)."),
-        click.option("--password-file", type=click.Path(path_type=Path), metavar="F",
-                     help="The key file's password: the first line of F (else it is asked for)."),
-        click.option("--dev-account", type=click.IntRange(min=0), metavar="N",
-                     help="Sign with development account N (development chains only)."),
-    ]):
-        fn = option(fn)
-    return fn
 
 
 def fingerprint_arg(text: str) -> bytes:
@@ -249,14 +236,10 @@ def _read(path: Path) -> bytes:
 
 
 def _public_key(text: str) -> bytes:
-    digits = text[2:] if text.startswith(("0x", "0X")) else text
     try:
-        raw = bytes.fromhex(digits)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise click.BadParameter(f"a public key is 64 hex digits, not {text!r}", param_hint="--to")
-    return raw
+        return parse_hex32(text, "a public key")
+    except EnvelopeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to") from None
 
 
 def _load_data_key(path: Path, fingerprint: bytes) -> bytes:

@@ -53,14 +53,27 @@ timeout_option = click.option("--timeout", type=click.FloatRange(min=0), default
                               help="Seconds to wait for the transaction's block.")
 
 
+KEY_OPTIONS = [
+    click.option("--key", "key_file", type=click.Path(path_type=Path), metavar="FILE",
+                 help="Sign with this key file (`contractvm keys new`)."),
+    click.option("--password-file", type=click.Path(path_type=Path), metavar="F",
+                 help="The key file's password: the first line of F (else it is asked for)."),
+    click.option("--dev-account", type=click.IntRange(min=0), metavar="N",
+                 help="Sign with development account N (public keys: development chains only)."),
+]
+
+
+def key_options(fn: Any) -> Any:
+    """--key FILE [--password-file F] | --dev-account N: who signs (`keypair_of` reads them)."""
+    for option in reversed(KEY_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
 def signing_options(fn: Any) -> Any:
+    """The key options, and what a transaction carries: value, gas limit, fee."""
     for option in reversed([
-        click.option("--key", "key_file", type=click.Path(path_type=Path), metavar="FILE",
-                     help="Sign with this key file (`contractvm keys new`)."),
-        click.option("--password-file", type=click.Path(path_type=Path), metavar="F",
-                     help="The key file's password: the first line of F (else it is asked for)."),
-        click.option("--dev-account", type=click.IntRange(min=0), metavar="N",
-                     help="Sign with development account N (public keys: development chains only)."),
+        *KEY_OPTIONS,
         click.option("--value", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Native tokens to attach."),
         click.option("--gas-limit", type=click.IntRange(min=0), default=DEFAULT_GAS_LIMIT, show_default=True,

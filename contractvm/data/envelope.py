@@ -56,14 +56,15 @@ def fingerprint(salt: bytes, payload: bytes) -> bytes:
 
 def parse_fingerprint(text: str) -> bytes:
     """A fingerprint written as 64 hex digits (with or without 0x)."""
+    return parse_hex32(text, "a fingerprint")
+
+
+def parse_hex32(text: str, what: str) -> bytes:
+    """32 bytes written as exactly 64 hex digits (0x optional); EnvelopeError naming `what` otherwise."""
     digits = text[2:] if text.startswith(("0x", "0X")) else text
-    try:
-        raw = bytes.fromhex(digits)
-    except ValueError:
-        raw = b""
-    if len(raw) != FINGERPRINT_SIZE:
-        raise EnvelopeError(f"a fingerprint is {2 * FINGERPRINT_SIZE} hex digits, not {text!r}")
-    return raw
+    if len(digits) != 64 or not all(c in "0123456789abcdefABCDEF" for c in digits):
+        raise EnvelopeError(f"{what} is 64 hex digits, not {text!r}")
+    return bytes.fromhex(digits)
 
 
 @dataclass(frozen=True)
