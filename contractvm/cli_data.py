@@ -218,6 +218,9 @@ def trace_text(trace: dict[str, Any]) -> str:
         if r["data"] is not None:
             lines.append(f"     {json.dumps(r['data'], ensure_ascii=False)[:110]}")
         lines.append(f"     checks: {checks}")
+    for link in trace.get("lineage", []):
+        parents = ", ".join(p[:18] + "..." for p in link["derived_from"])
+        lines.append(f"  {link['object_id'][:18]}... was derived from {parents}")
     lines.append("verified: every hash, signature and hand-over checks" if trace["verified"]
                  else "NOT verified")
     return "\n".join(lines)

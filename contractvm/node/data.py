@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -42,7 +41,8 @@ from contractvm.node.ops import ChainApi
 
 ZERO = bytes(20)
 ACCESS_FUNCTIONS = ("owner_of", "is_closed", "can_read", "record")
-TRACE_FUNCTIONS = ("trace_back", "record_of", "key_of", "is_accepted")
+TRACE_FUNCTIONS = ("latest_of", "previous_of", "parents_of", "record_of", "key_of")
+MAX_TRACE = 1000  # records one trace request walks at most
 RECORD_GAS = 1_000_000
 
 
@@ -201,16 +201,56 @@ class DataApi:
     # ------------------------------------------------------------------------------------------ tracing
 
     def trace(self, contract: bytes, object_id: bytes) -> dict[str, Any]:
-        """An object's history walked back (I.1.5 (2)), newest first, each record re-checked."""
+        """An object's whole history walked back (I.1.5 (2)), each record re-checked.
+
+        Unlike the contract's bounded `trace_back`, the node walks as far as the history goes (up to
+        `MAX_TRACE` records, else it says the history was cut): the object's records newest first, then, from its
+        first record, those of the objects it was derived from (one parent for a split or a relabel, several for
+        a merge), depth first. Each record's `linked` check: the party that handed it over is the one that held
+        the object, i.e. the transfer-in of the record before it (the previous record of the same object, or
+        the last record of each parent)."""
         self._program(contract, TRACE_FUNCTIONS, "a Traceability contract")
-        ids = list(self._view(contract, "trace_back", object_id))  # type: ignore[call-overload]
-        records = [self._checked_record(contract, i) for i in ids]
-        for newer, older in itertools.pairwise(records):
-            newer["checks"]["linked"] = older["transfer_in"] == newer["transfer_out"] or (
-                older["object_id"] != newer["object_id"])
+        records: list[dict[str, Any]] = []
+        lineage: list[dict[str, Any]] = []
+        pending, seen, cut = [object_id], set(), False
+        while pending and not cut:
+            current_object = pending.pop(0)
+            if current_object in seen:
+                continue
+            seen.add(current_object)
+            record_id = int(self._view(contract, "latest_of", current_object))
+            while record_id and not cut:
+                if len(records) >= MAX_TRACE:
+                    cut = True
+                    break
+                records.append(self._checked_record(contract, record_id))
+                record_id = int(self._view(contract, "previous_of", record_id))
+            parents = [bytes(p) for p in self._view(contract, "parents_of", current_object)]
+            if parents:
+                lineage.append({"object_id": render.hex0x(current_object),
+                                "derived_from": [render.hex0x(p) for p in parents]})
+            pending.extend(parents)
+        self._check_links(contract, records)
         problems = [f"record {r['id']}: {name}" for r in records for name, ok in r["checks"].items() if not ok]
-        return {"object_id": render.hex0x(object_id), "contract": render.address(contract),
-                "records": records, "verified": bool(records) and not problems, "problems": problems}
+        if cut:
+            problems.append(f"the history is longer than {MAX_TRACE} records: it was cut there")
+        return {"object_id": render.hex0x(object_id), "contract": render.address(contract), "records": records,
+                "lineage": lineage, "complete": not cut, "verified": bool(records) and not problems,
+                "problems": problems}
+
+    def _check_links(self, contract: bytes, records: list[dict[str, Any]]) -> None:
+        by_id = {r["id"]: r for r in records}
+        last_of: dict[str, dict[str, Any]] = {}
+        for r in records:  # newest first: the first one seen for an object is its last record
+            last_of.setdefault(r["object_id"], r)
+        for r in records:
+            if r["previous"]:
+                before = [by_id[r["previous"]]] if r["previous"] in by_id else []
+            else:
+                parents = self._view(contract, "parents_of", bytes.fromhex(r["object_id"][2:]))
+                before = [last_of[render.hex0x(bytes(p))] for p in parents if render.hex0x(bytes(p)) in last_of]
+            if before:
+                r["checks"]["linked"] = all(b["transfer_in"] == r["transfer_out"] for b in before)
 
     def _checked_record(self, contract: bytes, record_id: int) -> dict[str, Any]:
         r = self._view(contract, "record_of", record_id)

@@ -142,8 +142,10 @@ SCHEMAS: dict[str, Schema] = {
         "transfer_in": ref("Address"), "timestamp": U64, "previous": U64, "confirmations": U64, "accepted": BOOL,
         "data": ANY, "data_check": STR, "checks": {"type": "object", "additionalProperties": BOOL}}),
     "Trace": obj({"object_id": ref("Hash"), "contract": ref("Address"),
-                  "records": {"type": "array", "items": ref("TraceRecord")}, "verified": BOOL,
-                  "problems": {"type": "array", "items": STR}},
+                  "records": {"type": "array", "items": ref("TraceRecord")},
+                  "lineage": {"type": "array", "items": obj({"object_id": ref("Hash"), "derived_from": {
+                      "type": "array", "items": ref("Hash")}})},
+                  "complete": BOOL, "verified": BOOL, "problems": {"type": "array", "items": STR}},
                  "an object's traceability history walked back, newest first, every record re-checked"),
 }
 OCTETS: Schema = {"type": "string", "format": "binary"}

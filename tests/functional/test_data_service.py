@@ -715,6 +715,32 @@ def test_traceability_data_altered_on_the_node_does_not_verify(trace: Trace) -> 
     assert "altered" in history["records"][0]["data_check"]
 
 
+def test_a_merged_object_is_traced_back_through_every_parent(trace: Trace) -> None:
+    crates = [hashlib.sha256(b"crate %d" % i).digest() for i in range(2)]
+    pallet = hashlib.sha256(b"pallet of both crates").digest()
+    firsts = [trace.hop(SUPPLIER, crate, trace.publish(SUPPLIER, f'{{"crate": {i}}}').fingerprint, BUYER)
+              for i, crate in enumerate(crates)]
+    trace.call(BUYER, "merge", tuple(crates), pallet)  # the buyer holds both crates, so it may merge them
+    last = trace.hop(BUYER, pallet, trace.publish(BUYER, '{"pallet": "to the shop"}').fingerprint, SHOP)
+
+    history = trace.node.data.trace(trace.contract, pallet)
+    assert history["verified"] is True and history["complete"] is True, history["problems"]
+    assert [r["id"] for r in history["records"]] == [last, *firsts]
+    assert history["lineage"] == [{"object_id": "0x" + pallet.hex(),
+                                   "derived_from": ["0x" + c.hex() for c in crates]}]
+    assert history["records"][0]["checks"]["linked"] is True  # handed over by the holder of both crates
+
+
+def test_a_history_longer_than_the_contracts_bounded_walk_is_traced_whole(trace: Trace) -> None:
+    data_hash = trace.publish(SUPPLIER, '{"shuttle": "between two warehouses"}').fingerprint
+    parties = (SUPPLIER, BUYER)
+    ids = [trace.hop(parties[i % 2], LOT, data_hash, parties[(i + 1) % 2]) for i in range(20)]
+    assert len(trace.node.view("trace_back", LOT, contract=trace.contract)) == 16  # the contract's own bound
+    history = trace.node.data.trace(trace.contract, LOT)
+    assert history["complete"] is True and history["verified"] is True
+    assert [r["id"] for r in history["records"]] == list(reversed(ids))
+
+
 def test_trace_of_an_unknown_object_or_a_non_traceability_contract(trace: Trace) -> None:
     history = trace.node.data.trace(trace.contract, hashlib.sha256(b"never seen").digest())
     assert history["records"] == [] and history["verified"] is False
