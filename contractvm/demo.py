@@ -231,18 +231,30 @@ def submissions(city: City, sensors: Actor, validator: Actor, regulator: Actor, 
     else:
         raise DemoError("a reading from an unapproved device was accepted")
 
-    step("a validator checks the readings: one accepted (and rewarded), one rejected with its reason")
-    rewarded = event(city.send(validator, "registry", "validate", good.id), "Validated")
-    say(f"entry {good.id} validated; the validator is paid {rewarded['reward']}")
+    step("the validator may read the closed readings for a day: a grant, and the data keys sealed to it")
+    for entry in (good, bad):
+        let_validator_read(city, sensors, validator, entry)
+    say("granted read(fingerprint) until tomorrow, for 'conformance check (Y.4560 9.4)'")
+
+    step("the validator downloads and checks each reading: one accepted (and rewarded), one rejected")
     reason = "pm25 cannot be negative: calibration fault"
-    city.send(validator, "registry", "reject", bad.id, reason)
-    say(f"entry {bad.id} rejected: {reason!r}, back to its submitter")
+    for entry in (good, bad):
+        reading = json.loads(city.data.fetch(validator.key, entry.fingerprint).payload)
+        if int(reading["pm25"]) >= 0:
+            rewarded = event(city.send(validator, "registry", "validate", entry.id), "Validated")
+            say(f"entry {entry.id} (pm25 {reading['pm25']}) validated; the validator is paid {rewarded['reward']}")
+        else:
+            city.send(validator, "registry", "reject", entry.id, reason)
+            say(f"entry {entry.id} (pm25 {reading['pm25']}) rejected: {reason!r}, back to its submitter")
     say(f"re-submitting an entry that was not rejected is refused: "
         f"{city.refused(sensors, 'registry', 'resubmit', good.id, *_resubmit_args(good, devices[0]))}")
 
     step("the sensor operator corrects the reading and re-submits it, linked to the rejected entry")
     fixed = submit(city, sensors, devices[1], {"sensor": "air-18", "pm25": 4, "no2": 28, "at": "2026-11-22T08:00Z"},
                    previous=bad.id)
+    let_validator_read(city, sensors, validator, fixed)
+    if int(json.loads(city.data.fetch(validator.key, fixed.fingerprint).payload)["pm25"]) < 0:
+        raise DemoError("the corrected reading is still wrong")
     city.send(validator, "registry", "validate", fixed.id)
     say(f"entry {fixed.id} re-submits entry {city.view('registry', 'previous_of', fixed.id)}, "
         f"now {city.view('registry', 'status', fixed.id)}; history {city.view('registry', 'history', fixed.id)}")
@@ -254,6 +266,14 @@ def submissions(city: City, sensors: Actor, validator: Actor, regulator: Actor, 
     certification = city.view("registry", "certification", good.id)
     say(f"entry {good.id} is {city.view('registry', 'status', good.id)}: {certification}")
     return [good, fixed]
+
+
+def let_validator_read(city: City, owner: Actor, validator: Actor, entry: Entry) -> None:
+    """The owner grants the validator a day's read of a closed entry and seals its data key to the validator."""
+    until = city.client.block().timestamp + DAY
+    city.send(owner, "access", "grant_read", entry.fingerprint, validator.key.address, until,
+              "conformance check (Y.4560 9.4)")
+    city.data.deliver_key(owner.key, entry.fingerprint, entry.data_key, validator.key.public_key)
 
 
 def _resubmit_args(entry: Entry, device: tuple[bytes, Keypair]) -> tuple[object, ...]:

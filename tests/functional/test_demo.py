@@ -27,7 +27,7 @@ def test_the_smart_city_demo_runs_end_to_end_and_leaves_a_chain_that_verifies(tm
         "device air-17", "device air-18",  # two devices approved
         "only the fingerprint is on chain",  # readings submitted
         "a reading from an unapproved device is refused: unapproved device",
-        "rejected: 'pm25 cannot be negative: calibration fault'",  # one rejected
+        "rejected: 'pm25 cannot be negative: calibration fault'",  # one rejected, with its reason
         "re-submitting an entry that was not rejected is refused: only a rejected entry can be resubmitted",
         "re-submits entry 2, now Validated",  # and re-submitted, linked
         "a stranger may not certify: caller lacks role 'regulator'",
@@ -38,13 +38,16 @@ def test_the_smart_city_demo_runs_end_to_end_and_leaves_a_chain_that_verifies(tm
         "its digest 0x",  # the key is delivered
         "released 600 (price + stake) to the sensor operator",  # and the fee released
         "confirming again is refused (no double spend of the escrow)",
-        '"pm25": 12, "sensor": "air-17"}  (access #1 recorded on chain)',  # the buyer downloads and decrypts
+        "entry 1 (pm25 12) validated; the validator is paid 10",  # validators read closed data under a grant
+        "entry 2 (pm25 -4) rejected",
+        '"pm25": 12, "sensor": "air-17"}  (access #',  # the buyer downloads and decrypts
         "forbidden: cvm1",  # an unauthorised party is refused
         "one byte flipped in the node's store: the data object does not decrypt",  # a tampered payload is caught
         "checks: record_hash ok, signature ok, data ok, linked ok",  # a history walked back, re-checked
         "verified: every hash, signature and hand-over checks",
         "transaction record           by data service",  # the audit report
-        "access #1: buyer read 0x",
+        "access #1: validator read 0x",
+        ": buyer read 0x",
         "every transaction re-executed: ok",
     ]
     for expected in steps:
