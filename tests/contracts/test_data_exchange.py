@@ -3,7 +3,8 @@
 confirmed or the confirmation window ends, refunds with the stake as penalty after a missed delivery, grants
 on release, and money conservation (balance == escrowed + deposited + staked). Connected to DataAccess
 (contracts/data_access.ctr): only the data's registered owner publishes, and a settlement grants the buyer a read
-there too."""
+there too. Open requests are listed per category (bounded), so a supplier can match against demand. Connected to
+Identity (contracts/identity.ctr): only its active members publish offers and requests."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ R_OPEN, R_MATCHED, R_CANCELLED = range(3)
 PAID, DELIVERED, RELEASED, REFUNDED = range(4)
 ZERO_ADDRESS = bytes(20)
 PURPOSE = "purchased IoT data (Y.4560 9.7)"  # of the grants given on settlement
+SUPPLIER_KIND, DEMANDER_KIND, REGULATOR_KIND = 0, 1, 3  # Identity's Kind
+ACTIVE, REVOKED = 0, 2  # Identity's Status
 
 People = tuple[Account, ...]
 Deploy = Callable[..., Contract]
@@ -142,6 +145,63 @@ def test_a_request_holds_its_deposit_until_cancelled(chain, exchange, people):
         exchange.cancel_request(request_id, sender=buyer)
     with reverts("request is not open"):
         exchange.match_request(request_id, sender=other)
+
+
+# Open requests: the demand a supplier can match against
+
+
+def test_open_requests_lists_the_demand_of_a_category_oldest_first(exchange, people):
+    buyer, other = people[2], people[3]
+    assert exchange.open_requests("air") == ()
+    first = exchange.publish_request("air", 500, 7, sender=buyer, value=500).return_value
+    exchange.publish_request("soil", 50, 1, sender=other, value=50)
+    second = exchange.publish_request("air", 300, 30, sender=other, value=300).return_value
+    third = exchange.publish_request("air", 200, 1, sender=buyer, value=200).return_value
+    assert exchange.open_requests("air") == (first, second, third)
+    assert exchange.open_requests("soil") == (2,) and exchange.open_requests("noise") == ()
+    assert exchange.open_in("air") == ()  # offers and requests are listed apart
+    exchange.cancel_request(second, sender=other)  # a cancelled request leaves the list, order kept
+    assert exchange.open_requests("air") == (first, third)
+    with reverts("request is not open"):
+        exchange.cancel_request(second, sender=other)
+    assert exchange.open_requests("air") == (first, third)
+
+
+def test_a_supplier_matches_an_open_request(chain, exchange, people):
+    _, supplier, buyer, _ = people
+    request_id = exchange.publish_request("air", 500, 7, sender=buyer, value=500).return_value
+    (found,) = exchange.open_requests("air")  # the supplier looks at the demand of its category
+    wanted = exchange.request(found)
+    assert (found, wanted.demander, wanted.max_price, wanted.days) == (request_id, buyer, 500, 7)
+    offer_id = exchange.publish(FINGERPRINT, "air", wanted.max_price - 100, wanted.days, sender=supplier,
+                                value=STAKE).return_value
+    assert exchange.best_offer(found) == offer_id
+    receipt = exchange.match_request(found, sender=supplier)
+    assert receipt.emitted("Matched", request=found, offer=offer_id, purchase=receipt.return_value, price=400)
+    assert exchange.open_requests("air") == () and exchange.open_in("air") == ()  # both leave their lists
+    assert exchange.request(found).status == R_MATCHED
+    assert held(chain, exchange) == accounted(exchange) == 400 + STAKE
+    with reverts("request is not open"):
+        exchange.match_request(found, sender=supplier)
+
+
+def test_the_request_window_is_bounded(exchange, people):
+    supplier, buyer, other = people[1], people[2], people[3]
+    ids = [exchange.publish_request("soil", 10 + i, 1, sender=buyer, value=10 + i).return_value
+           for i in range(WINDOW)]
+    assert exchange.open_requests("soil") == tuple(ids)
+    with reverts("category window full"):
+        exchange.publish_request("soil", 1, 1, sender=other, value=1)
+    exchange.publish_request("water", 1, 1, sender=other, value=1)  # other categories are unaffected
+    exchange.publish(FINGERPRINT, "soil", 15, 1, sender=supplier, value=1)  # and so are the category's offers
+    exchange.cancel_request(ids[3], sender=buyer)
+    assert exchange.open_requests("soil") == tuple(ids[:3] + ids[4:])
+    latest = exchange.publish_request("soil", 1, 1, sender=other, value=1).return_value
+    with reverts("category window full"):
+        exchange.publish_request("soil", 1, 1, sender=other, value=1)
+    exchange.match_request(ids[10], sender=supplier)  # a matched request leaves the window too (offer at 15 <= 20)
+    assert exchange.open_requests("soil") == tuple(ids[:3] + ids[4:10] + ids[11:] + [latest])
+    exchange.publish_request("soil", 1, 1, sender=other, value=1)
 
 
 # Matching
@@ -554,3 +614,83 @@ def test_offers_keep_the_data_access_they_were_published_under(deploy: Deploy, e
         assert len(granted_there) == (1 if offer_id == during else 0)
         assert exchange.has_access(offer_id, buyer)
     assert first.can_read(FINGERPRINT, buyer)
+
+
+# Connected to Identity (contracts/identity.ctr): only active members publish offers and requests
+
+@pytest.fixture
+def identity(deploy: Deploy, exchange: Contract, people: People, accounts: People) -> Contract:
+    """An Identity whose members are the supplier, the buyer and a regulator (not `other`), connected."""
+    operator, supplier, buyer, _ = people
+    contract = deploy("contracts/identity.ctr", (supplier, buyer, accounts[4]),
+                      (SUPPLIER_KIND, DEMANDER_KIND, REGULATOR_KIND), sender=supplier)
+    exchange.set_identity(contract.address, sender=operator)
+    return contract
+
+
+def test_only_the_operator_connects_identity(deploy: Deploy, exchange: Contract, people: People) -> None:
+    operator, supplier, buyer, _ = people
+    assert exchange.identity_contract() == ZERO_ADDRESS  # not connected by default
+    contract = deploy("contracts/identity.ctr", (supplier,), (SUPPLIER_KIND,), sender=supplier)
+    for who in (supplier, buyer):
+        with reverts("caller lacks role 'operator'"):
+            exchange.set_identity(contract.address, sender=who)
+    receipt = exchange.set_identity(contract.address, sender=operator)
+    assert receipt.events == [exchange.IdentityConnected(contract.address, operator)]
+    assert exchange.identity_contract() == contract.address
+    assert exchange.access_contract() == ZERO_ADDRESS  # a connection of its own
+    assert exchange.set_identity(ZERO_ADDRESS, sender=operator).events == [
+        exchange.IdentityConnected(ZERO_ADDRESS, operator)]
+    assert exchange.identity_contract() == ZERO_ADDRESS
+
+
+def test_when_connected_only_active_members_publish(exchange: Contract, identity: Contract, people: People) -> None:
+    _, supplier, buyer, other = people
+    with reverts("not an active member"):  # `other` is no member
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=other, value=STAKE)
+    with reverts("not an active member"):
+        exchange.publish_request("air", 500, 7, sender=other, value=500)
+    with reverts("not an active member"):  # checked before anything else
+        exchange.publish(FINGERPRINT, "", 0, 0, sender=other)
+    with reverts("not an active member"):
+        exchange.publish_request("", 0, 0, sender=other)
+    receipt = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    assert receipt.events == [exchange.OfferPublished(receipt.return_value, supplier, FINGERPRINT, "air", PRICE,
+                                                      30, STAKE)]
+    receipt = exchange.publish_request("air", 500, 7, sender=buyer, value=500)
+    assert receipt.events == [exchange.RequestPublished(receipt.return_value, buyer, "air", 500, 7)]
+    with reverts("price must be positive"):  # then the usual checks
+        exchange.publish(FINGERPRINT, "air", 0, 30, sender=supplier, value=STAKE)
+    assert exchange.open_in("air") == (1,) and exchange.open_requests("air") == (1,)
+
+
+def test_a_suspended_or_revoked_member_cannot_publish(chain: TestChain, exchange: Contract, identity: Contract,
+                                                     people: People, accounts: People) -> None:
+    operator, supplier, buyer, other = people
+    regulator = accounts[4]
+    offer_id = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    request_id = exchange.publish_request("air", 50, 7, sender=buyer, value=50).return_value
+    identity.regulator_suspend_member(supplier, sender=regulator)
+    identity.regulator_suspend_member(buyer, sender=regulator)
+    with reverts("not an active member"):
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    with reverts("not an active member"):
+        exchange.publish_request("air", 500, 7, sender=buyer, value=500)
+    # What is already on the market goes on: a purchase, its delivery and confirmation, a cancellation.
+    purchase_id = exchange.buy(offer_id, sender=other, value=PRICE).return_value
+    exchange.deliver(purchase_id, KEY, sender=supplier)
+    exchange.confirm(purchase_id, sender=other)
+    exchange.cancel_request(request_id, sender=buyer)
+    assert held(chain, exchange) == accounted(exchange) == 0
+    # Revoked (a majority of the active members: the regulator alone, now): refused for good.
+    proposal = identity.propose_member_status(supplier, REVOKED, sender=regulator).return_value
+    assert identity.proposal(proposal).outcome == 1  # executed at once: 1 of 1 active member
+    with reverts("not an active member"):
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    # Reactivated, the buyer publishes again; disconnected, anyone does, exactly as before.
+    identity.propose_member_status(buyer, ACTIVE, sender=regulator)
+    exchange.publish_request("air", 500, 7, sender=buyer, value=500)
+    exchange.set_identity(ZERO_ADDRESS, sender=operator)
+    exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    exchange.publish_request("air", 500, 7, sender=other, value=500)
+    assert len(exchange.open_in("air")) == 1 and len(exchange.open_requests("air")) == 2

@@ -1,4 +1,6 @@
-"""contracts/traceability.ctr: supply chain traceability mapping records (Y.4560 Appendix I.1)."""
+"""contracts/traceability.ctr: supply chain traceability mapping records (Y.4560 Appendix I.1). Records, hops,
+identifier changes, regulators' confirmations and disputes (a failed verification, I.1.5 (1) step 5), trace_back,
+and the optional Identity connection (contracts/identity.ctr): only its active members move objects."""
 
 import hashlib
 
@@ -8,6 +10,11 @@ from hypothesis import strategies as st
 
 from contractvm.crypto import ed25519_keypair, ed25519_sign
 from contractvm.testing import reverts
+
+ZERO_ADDRESS = bytes(20)
+SUPPLIER, DEMANDER, REGULATOR = 0, 1, 3  # Identity's Kind
+ACTIVE, REVOKED = 0, 2  # Identity's Status
+REASON = "data hash does not match the information server's data"
 
 THRESHOLD = 2
 SERVER = "https://trace.example.org/lots"
@@ -270,6 +277,159 @@ def test_a_zero_threshold_is_refused(deploy, people):
         deploy("contracts/traceability.ctr", 0, sender=people[0])
 
 
+# Disputes: a failed verification (I.1.5 (1) step 5)
+
+
+def test_a_regulator_records_a_failed_verification(trace, hop, people):
+    _, farm, packer, _, (reg1, reg2, _), _ = people
+    record_id = hop(APPLES, farm, packer).return_value
+    assert not trace.disputed(record_id) and trace.dispute_count(record_id) == 0
+    receipt = trace.dispute(record_id, REASON, sender=reg1)
+    assert receipt.events == [trace.Disputed(record_id, reg1, REASON)]
+    assert trace.disputed(record_id) and trace.dispute_count(record_id) == 1
+    assert trace.has_disputed(record_id, reg1) and not trace.has_disputed(record_id, reg2)
+    receipt = trace.dispute(record_id, "location does not match the route", sender=reg2)
+    assert receipt.events == [trace.Disputed(record_id, reg2, "location does not match the route")]
+    assert trace.dispute_count(record_id) == 2
+    stored = trace.record_of(record_id)  # the record itself is unchanged
+    assert (stored.confirmations, stored.accepted) == (0, False)
+    assert not trace.disputed(99) and trace.dispute_count(99) == 0 and not trace.has_disputed(99, reg1)
+
+
+def test_dispute_refusals(trace, hop, people):
+    operator, farm, packer, _, (reg1, reg2, _), outsider = people
+    record_id = hop(APPLES, farm, packer).return_value
+    for who in (operator, farm, packer, outsider):
+        with reverts("caller lacks role 'regulator'"):
+            trace.dispute(record_id, REASON, sender=who)
+    with reverts("no such record"):
+        trace.dispute(99, REASON, sender=reg1)
+    with reverts("a reason is required"):
+        trace.dispute(record_id, "", sender=reg1)
+    trace.dispute(record_id, REASON, sender=reg1)
+    with reverts("already disputed by this regulator"):  # a regulator disputes a record once
+        trace.dispute(record_id, "again", sender=reg1)
+    with reverts("already disputed by this regulator"):  # and then cannot confirm it
+        trace.confirm(record_id, sender=reg1)
+    trace.confirm(record_id, sender=reg2)
+    with reverts("already confirmed by this regulator"):  # one verdict per regulator
+        trace.dispute(record_id, REASON, sender=reg2)
+    trace.remove_regulator(reg1, sender=operator)
+    other = hop(obj("lot-x"), farm, packer).return_value
+    with reverts("caller lacks role 'regulator'"):
+        trace.dispute(other, REASON, sender=reg1)
+    assert trace.dispute_count(record_id) == 1 and trace.confirmations(record_id) == 1
+    assert trace.dispute_count(other) == 0
+
+
+def test_a_regulator_cannot_dispute_its_own_record(trace, people):
+    operator, farm, _, _, (reg1, reg2, _), _ = people
+    seed = bytes([42]) * 32
+    trace.register_participant(reg1, ed25519_keypair(seed)[1], sender=operator)
+    signature = ed25519_sign(seed, record_hash(trace, APPLES, SERVER, DATA, reg1, farm, 0))
+    record_id = trace.record(APPLES, SERVER, DATA, farm, signature, sender=reg1).return_value
+    with reverts("a submitter cannot dispute its own record"):
+        trace.dispute(record_id, REASON, sender=reg1)
+    trace.dispute(record_id, REASON, sender=reg2)
+    assert trace.dispute_count(record_id) == 1 and not trace.has_disputed(record_id, reg1)
+
+
+def test_a_disputed_record_can_still_be_accepted_but_is_not_clean(chain, trace, hop, people):
+    _, farm, packer, _, (reg1, reg2, reg3), _ = people
+    record_id = hop(APPLES, farm, packer).return_value
+    trace.dispute(record_id, REASON, sender=reg1)
+    trace.confirm(record_id, sender=reg2)
+    now = chain.time
+    receipt = trace.confirm(record_id, sender=reg3)  # the other regulators still reach the threshold
+    assert receipt.events == [trace.Confirmed(record_id, reg3, 2), trace.Accepted(record_id, 2, now)]
+    assert trace.is_accepted(record_id) and trace.record_of(record_id).accepted  # unchanged meaning
+    assert trace.disputed(record_id) and not trace.is_clean(record_id)
+    # An accepted record is clean until a regulator disputes it.
+    clean = hop(APPLES, packer, farm).return_value
+    trace.confirm(clean, sender=reg1)
+    assert not trace.is_clean(clean)  # not accepted yet
+    trace.confirm(clean, sender=reg2)
+    assert trace.is_accepted(clean) and trace.is_clean(clean)
+    assert trace.dispute(clean, REASON, sender=reg3).events == [trace.Disputed(clean, reg3, REASON)]
+    assert trace.is_accepted(clean) and not trace.is_clean(clean) and trace.confirmations(clean) == 2
+    assert not trace.is_clean(99)
+
+
+# Connected to Identity (contracts/identity.ctr): only its active members record, split, merge and relabel
+
+
+@pytest.fixture
+def identity(deploy, trace, people):
+    """An Identity whose members are the farm, the packer and regulator 1 (not the shop), connected."""
+    operator, farm, packer, _, (reg1, _, _), _ = people
+    contract = deploy("contracts/identity.ctr", (farm, packer, reg1), (SUPPLIER, SUPPLIER, REGULATOR),
+                      sender=farm)
+    trace.set_identity(contract.address, sender=operator)
+    return contract
+
+
+def test_only_the_operator_connects_identity(deploy, trace, people):
+    operator, farm, _, _, (reg1, _, _), _ = people
+    assert trace.identity_contract() == ZERO_ADDRESS  # not connected by default
+    contract = deploy("contracts/identity.ctr", (farm,), (SUPPLIER,), sender=farm)
+    for who in (farm, reg1):
+        with reverts("caller lacks role 'operator'"):
+            trace.set_identity(contract.address, sender=who)
+    receipt = trace.set_identity(contract.address, sender=operator)
+    assert receipt.events == [trace.IdentityConnected(contract.address, operator)]
+    assert trace.identity_contract() == contract.address
+    assert trace.set_identity(ZERO_ADDRESS, sender=operator).events == [
+        trace.IdentityConnected(ZERO_ADDRESS, operator)]
+    assert trace.identity_contract() == ZERO_ADDRESS
+
+
+def test_when_connected_a_registered_participant_must_also_be_an_active_member(trace, identity, hop, people):
+    _, farm, packer, shop, _, _ = people
+    first = hop(APPLES, farm, packer).return_value  # an active member
+    hop(APPLES, packer, shop)
+    with reverts("not an active member"):  # the shop is registered here, but not an Identity member
+        hop(APPLES, shop, farm)
+    with reverts("not an active member"):  # checked before anything else
+        trace.record(APPLES, "", DATA, shop, bytes(64), sender=shop)
+    with reverts("not an active member"):
+        trace.relabel(APPLES, obj("shop-label"), sender=shop)
+    assert trace.trace_back(APPLES) == (first + 1, first) and trace.holder_of(APPLES) == shop
+
+
+def test_a_suspended_or_revoked_member_cannot_record_split_merge_or_relabel(trace, identity, hop, people):
+    operator, farm, packer, shop, (reg1, reg2, _), _ = people
+    lots = (obj("lot-a"), obj("lot-b"))
+    for lot in (*lots, APPLES):
+        hop(lot, farm, packer)
+    identity.regulator_suspend_member(packer, sender=reg1)
+    with reverts("not an active member"):
+        hop(APPLES, packer, shop)
+    with reverts("not an active member"):
+        trace.split(APPLES, (obj("box-1"), obj("box-2")), sender=packer)
+    with reverts("not an active member"):
+        trace.merge(lots, obj("pallet"), sender=packer)
+    with reverts("not an active member"):
+        trace.relabel(APPLES, obj("label"), sender=packer)
+    trace.confirm(1, sender=reg2)  # regulators confirm and dispute whatever Identity says of them
+    trace.dispute(2, REASON, sender=reg2)
+    # Reactivated by a majority of the active members (farm and regulator 1): it acts again.
+    proposal = identity.propose_member_status(packer, ACTIVE, sender=farm).return_value
+    identity.approve(proposal, sender=reg1)
+    trace.relabel(APPLES, obj("label"), sender=packer)
+    trace.merge(lots, obj("pallet"), sender=packer)
+    # Revoked (final): refused again.
+    proposal = identity.propose_member_status(packer, REVOKED, sender=farm).return_value
+    identity.approve(proposal, sender=reg1)
+    with reverts("not an active member"):
+        hop(obj("pallet"), packer, shop)
+    with reverts("not an active member"):
+        trace.split(obj("pallet"), (obj("box-1"), obj("box-2")), sender=packer)
+    # Disconnected: exactly as before, the registered holder acts.
+    trace.set_identity(ZERO_ADDRESS, sender=operator)
+    hop(obj("pallet"), packer, shop)
+    assert trace.holder_of(obj("pallet")) == shop
+
+
 # trace_back
 
 
@@ -335,3 +495,34 @@ def test_accepted_exactly_when_distinct_confirmations_reach_the_threshold(deploy
             assert bool(receipt.emitted("Accepted")) == (len(seen) == threshold)
         assert contract.is_accepted(record_id) == (len(seen) >= threshold)
     assert contract.confirmations(record_id) == len(seen)
+
+
+@given(verdicts=st.lists(st.tuples(st.integers(min_value=0, max_value=2), st.booleans()), max_size=8))
+def test_clean_exactly_when_accepted_and_never_disputed(deploy, people, seeds, verdicts):
+    operator, farm, packer, _, regulators, _ = people
+    contract = deploy("contracts/traceability.ctr", 2, sender=operator)
+    contract.register_participant(farm, ed25519_keypair(seeds[farm])[1], sender=operator)
+    for regulator in regulators:
+        contract.add_regulator(regulator, sender=operator)
+    signature = ed25519_sign(seeds[farm], record_hash(contract, APPLES, SERVER, DATA, farm, packer, 0))
+    record_id = contract.record(APPLES, SERVER, DATA, packer, signature, sender=farm).return_value
+    confirmed, disputed = set(), set()
+    for index, confirms in verdicts:
+        regulator = regulators[index]
+        if regulator in confirmed or regulator in disputed:  # one verdict per regulator, whichever it was
+            verdict = "confirmed" if regulator in confirmed else "disputed"
+            with reverts(f"already {verdict} by this regulator"):
+                if confirms:
+                    contract.confirm(record_id, sender=regulator)
+                else:
+                    contract.dispute(record_id, REASON, sender=regulator)
+        elif confirms:
+            contract.confirm(record_id, sender=regulator)
+            confirmed.add(regulator)
+        else:
+            contract.dispute(record_id, REASON, sender=regulator)
+            disputed.add(regulator)
+        assert contract.is_accepted(record_id) == (len(confirmed) >= 2)
+        assert contract.dispute_count(record_id) == len(disputed)
+        assert contract.disputed(record_id) == bool(disputed)
+        assert contract.is_clean(record_id) == (len(confirmed) >= 2 and not disputed)
