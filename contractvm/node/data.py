@@ -231,12 +231,8 @@ class DataApi:
                                 "derived_from": [render.hex0x(p) for p in parents]})
             pending.extend(parents)
         self._check_links(contract, records)
-        problems = [f"record {r['id']}: {name}" for r in records for name, ok in r["checks"].items() if not ok]
-        if cut:
-            problems.append(f"the history is longer than {MAX_TRACE} records: it was cut there")
-        return {"object_id": render.hex0x(object_id), "contract": render.address(contract), "records": records,
-                "lineage": lineage, "complete": not cut, "verified": bool(records) and not problems,
-                "problems": problems}
+        return summarize({"object_id": render.hex0x(object_id), "contract": render.address(contract),
+                          "records": records, "lineage": lineage, "complete": not cut})
 
     def _check_links(self, contract: bytes, records: list[dict[str, Any]]) -> None:
         by_id = {r["id"]: r for r in records}
@@ -260,29 +256,18 @@ class DataApi:
         key = self._view(contract, "key_of", r["transfer_out"])
         checks = {"record_hash": recomputed == r["record_hash"],
                   "signature": crypto.ed25519_verify(bytes(key), r["record_hash"], r["signature"])}
-        data: Any = None
+        record = {"id": record_id, "object_id": render.hex0x(r["object_id"]), "server": server,
+                  "data_hash": render.hex0x(r["data_hash"]), "transfer_out": render.address(r["transfer_out"]),
+                  "transfer_in": render.address(r["transfer_in"]), "timestamp": r["timestamp"],
+                  "previous": r["previous"], "confirmations": r["confirmations"], "accepted": r["accepted"],
+                  "data": None, "data_source": None, "data_check": "", "checks": checks}
         raw = self.objects.get(r["data_hash"])
         if raw is None:
             checks["data"] = False
-            data_note = f"not stored on this node (its information server is {server})"
+            record["data_check"] = f"not stored on this node (its information server is {server})"
         else:
-            try:
-                envelope = Envelope.decode(raw)
-                if envelope.fingerprint != r["data_hash"]:
-                    raise EnvelopeError(f"the object stored under {render.hex0x(r['data_hash'])} is "
-                                        f"{render.hex0x(envelope.fingerprint)}: it was altered")
-                payload = envelope.payload()
-                checks["data"] = True
-                data_note = "re-hashed: matches data_hash"
-                data = _readable(payload)
-            except EnvelopeError as exc:
-                checks["data"] = False
-                data_note = str(exc)
-        return {"id": record_id, "object_id": render.hex0x(r["object_id"]), "server": server,
-                "data_hash": render.hex0x(r["data_hash"]), "transfer_out": render.address(r["transfer_out"]),
-                "transfer_in": render.address(r["transfer_in"]), "timestamp": r["timestamp"],
-                "previous": r["previous"], "confirmations": r["confirmations"], "accepted": r["accepted"],
-                "data": data, "data_check": data_note, "checks": checks}
+            check_data(record, raw, "this node")
+        return record
 
     # ------------------------------------------------------------------------------------------ helpers
 
@@ -312,6 +297,34 @@ class DataApi:
         if f is not None and isinstance(f.returns, StructT):
             return {name: item for (name, _), item in zip(f.returns.fields, result.value, strict=True)}
         return result.value
+
+
+def check_data(record: dict[str, Any], raw: bytes, source: str) -> None:
+    """Re-hash the traceability data `raw` (an open envelope) against the record's data hash; sets the record's
+    `data`, `data_source`, `data_check` and `checks["data"]`."""
+    record["data_source"] = source
+    try:
+        envelope = Envelope.decode(raw)
+        if "0x" + envelope.fingerprint.hex() != record["data_hash"]:
+            raise EnvelopeError(f"the object {source} holds under {record['data_hash']} is "
+                                f"{render.hex0x(envelope.fingerprint)}: it was altered")
+        record["data"] = _readable(envelope.payload())
+        record["checks"]["data"] = True
+        record["data_check"] = ("re-hashed: matches data_hash" if source == "this node"
+                                else f"fetched from {source} and re-hashed: matches data_hash")
+    except EnvelopeError as exc:
+        record["data"] = None
+        record["checks"]["data"] = False
+        record["data_check"] = str(exc)
+
+
+def summarize(trace: dict[str, Any]) -> dict[str, Any]:
+    """`trace` with its `problems` (every failed check, and a cut history) and `verified`."""
+    records = trace["records"]
+    problems = [f"record {r['id']}: {name}" for r in records for name, ok in r["checks"].items() if not ok]
+    if not trace["complete"]:
+        problems.append(f"the history is longer than {MAX_TRACE} records: it was cut there")
+    return {**trace, "verified": bool(records) and not problems, "problems": problems}
 
 
 def _readable(payload: bytes) -> Any:

@@ -17,6 +17,7 @@ from contractvm.data.auth import AuthError, Requester, verify_request
 from contractvm.data.envelope import SEALED_KEY_SIZE
 from contractvm.node import params
 from contractvm.node.errors import ApiError
+from contractvm.node.remote import fetch_missing
 from contractvm.node.service import NodeService
 
 OCTETS = "application/octet-stream"
@@ -125,7 +126,8 @@ async def trace(request: Request) -> Response:
     contract = params.address(query["contract"], "contract")
     object_id = _fingerprint(request.path_params["object_id"], "object id")
     node = _service(request)
-    return JSONResponse(await node.run(node.data.trace, contract, object_id))
+    walked = await node.run(node.data.trace, contract, object_id)
+    return JSONResponse(await fetch_missing(walked, node.data.keypair, node.chain_id))
 
 
 DATA_ROUTES = [

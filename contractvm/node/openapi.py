@@ -140,7 +140,8 @@ SCHEMAS: dict[str, Schema] = {
     "TraceRecord": obj({
         "id": U64, "object_id": ref("Hash"), "server": STR, "data_hash": ref("Hash"), "transfer_out": ref("Address"),
         "transfer_in": ref("Address"), "timestamp": U64, "previous": U64, "confirmations": U64, "accepted": BOOL,
-        "data": ANY, "data_check": STR, "checks": {"type": "object", "additionalProperties": BOOL}}),
+        "data": ANY, "data_source": nullable(STR), "data_check": STR,
+        "checks": {"type": "object", "additionalProperties": BOOL}}),
     "Trace": obj({"object_id": ref("Hash"), "contract": ref("Address"),
                   "records": {"type": "array", "items": ref("TraceRecord")},
                   "lineage": {"type": "array", "items": obj({"object_id": ref("Hash"), "derived_from": {

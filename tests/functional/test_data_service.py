@@ -612,7 +612,7 @@ def test_any_payload_comes_back_as_published(node: Node, payload: bytes, closed:
 # ------------------------------------------------------------------------------------------- tracing
 
 
-SERVER = "https://trace.example.org"
+SERVER = "http://127.0.0.1:9"  # an information server nobody answers at: tests never leave the machine
 
 
 @dataclass
@@ -624,13 +624,14 @@ class Trace:
     def call(self, signer: Keypair, function: str, *args: object) -> Receipt:
         return self.node.transact(signer, function, *args, contract=self.contract, program=self.program)
 
-    def hop(self, sender: Keypair, object_id: bytes, data_hash: bytes, transfer_in: Keypair) -> int:
+    def hop(self, sender: Keypair, object_id: bytes, data_hash: bytes, transfer_in: Keypair,
+            server: str = SERVER) -> int:
         """Record a hop as the contract expects: the record hash signed with the sender's registered key."""
         previous = self.node.view("latest_of", object_id, contract=self.contract)
-        packed = (address_from_text(self.contract) + object_id + SERVER.encode() + data_hash + sender.address
+        packed = (address_from_text(self.contract) + object_id + server.encode() + data_hash + sender.address
                   + transfer_in.address + previous.to_bytes(8, "big"))
         record_hash = hashlib.sha256(packed).digest()
-        receipt = self.call(sender, "record", object_id, SERVER, data_hash, transfer_in.address,
+        receipt = self.call(sender, "record", object_id, server, data_hash, transfer_in.address,
                             sender.sign(record_hash))
         return int(receipt.return_value)
 
@@ -739,6 +740,35 @@ def test_a_history_longer_than_the_contracts_bounded_walk_is_traced_whole(trace:
     history = trace.node.data.trace(trace.contract, LOT)
     assert history["complete"] is True and history["verified"] is True
     assert [r["id"] for r in history["records"]] == list(reversed(ids))
+
+
+def test_data_kept_by_another_information_server_is_fetched_from_it_and_re_hashed(
+        trace: Trace, access_artifact: Artifact) -> None:
+    with serve(NodeService(Chain.memory), access_artifact) as other:  # another node: the information server
+        deploy_access(other)
+        kept = other.data.publish(SUPPLIER, b'{"origin": "farm 12"}', closed=False, access=other.access)
+        first = trace.hop(SUPPLIER, LOT, kept.fingerprint, BUYER, server=other.url)
+
+        history = trace.node.data.trace(trace.contract, LOT)
+        assert history["verified"] is True, history["problems"]
+        record = history["records"][0]
+        assert record["id"] == first and record["data"] == {"origin": "farm 12"}
+        assert record["data_source"] == other.url and record["data_check"].startswith(f"fetched from {other.url}")
+        # The information server accounted the fetch like any access: to this node's service account.
+        assert [e["reader"] for e in accessed(other)] == [address_to_text(service_keypair().address)]
+
+        tamper(other, kept.fingerprint, flip_last)  # the server now sends altered bytes
+        history = trace.node.data.trace(trace.contract, LOT)
+        assert history["verified"] is False and history["problems"] == [f"record {first}: data"]
+        assert "altered" in history["records"][0]["data_check"]
+
+
+def test_an_information_server_that_cannot_be_reached_leaves_the_record_unverified(trace: Trace) -> None:
+    elsewhere = hashlib.sha256(b"kept elsewhere").digest()
+    record = trace.hop(SUPPLIER, LOT, elsewhere, BUYER)
+    history = trace.node.data.trace(trace.contract, LOT)
+    assert history["verified"] is False and history["problems"] == [f"record {record}: data"]
+    assert "could not be reached" in history["records"][0]["data_check"]
 
 
 def test_trace_of_an_unknown_object_or_a_non_traceability_contract(trace: Trace) -> None:

@@ -1,0 +1,69 @@
+"""Fetching traceability data from the information server a record names (Y.4560 Appendix I.1.5 (2), step 8).
+
+A traceability record names the information server that keeps its data and the data's hash. When the
+queried node does not hold the data itself, it asks that server, another contractvm node, with a signed
+request from its own service account (so the other node accounts the access like any other), and re-hashes
+what comes back against the record: a server cannot pass off other bytes. This runs on the event loop, never on
+the chain thread, so a slow server delays only the trace that asked.
+
+Only `http://` and `https://` base addresses are fetched, with a timeout and a size cap. The addresses come from
+records signed by registered participants; a consortium that does not want its node to reach them can run it
+where it has no route to them (the record then shows as not verified, as before).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+
+from contractvm.chain.accounts import Keypair
+from contractvm.data.auth import sign_request
+from contractvm.node.data import check_data, summarize
+
+TIMEOUT = 5.0  # seconds per information server
+MAX_DATA = 16 * 1024 * 1024  # bytes of traceability data taken from a server
+MAX_FETCHES = 64  # records fetched remotely per trace
+
+
+async def fetch_missing(trace: dict[str, Any], keypair: Keypair, chain_id: int) -> dict[str, Any]:
+    """`trace` with the data this node lacks fetched from each record's information server and re-checked."""
+    missing = [r for r in trace["records"] if r["data_source"] is None and not r["checks"]["data"]][:MAX_FETCHES]
+    if not missing:
+        return trace
+    async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
+        await asyncio.gather(*(_fetch(client, r, keypair, chain_id) for r in missing))
+    return summarize(trace)
+
+
+async def _fetch(client: httpx.AsyncClient, record: dict[str, Any], keypair: Keypair, chain_id: int) -> None:
+    server = str(record["server"]).rstrip("/")
+    if not server.startswith(("http://", "https://")):
+        record["data_check"] = f"not stored on this node, and its information server {server!r} is not an http(s) " \
+                               "address this node can ask"
+        return
+    target = f"/v1/data/{record['data_hash']}"
+    headers = {"Authorization": sign_request(keypair, chain_id, "GET", target, b"", int(time.time()))}
+    try:
+        response = await client.get(server + target, headers=headers)
+    except httpx.HTTPError as exc:
+        record["data_check"] = f"not stored on this node, and its information server {server} could not be " \
+                               f"reached ({type(exc).__name__})"
+        return
+    if response.status_code != 200:
+        record["data_check"] = f"not stored on this node, and its information server {server} answered " \
+                               f"{response.status_code}: {_reason(response)}"
+        return
+    if len(response.content) > MAX_DATA:
+        record["data_check"] = f"the data {server} sent is larger than {MAX_DATA} bytes"
+        return
+    check_data(record, response.content, server)
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return response.text[:200]
