@@ -253,9 +253,8 @@ class DataApi:
         server = str(r["server"])
         recomputed = hashlib.sha256(contract + r["object_id"] + server.encode() + r["data_hash"] + r["transfer_out"]
                                     + r["transfer_in"] + int(r["previous"]).to_bytes(8, "big")).digest()
-        key = self._view(contract, "key_of", r["transfer_out"])
         checks = {"record_hash": recomputed == r["record_hash"],
-                  "signature": crypto.ed25519_verify(bytes(key), r["record_hash"], r["signature"])}
+                  "signature": self._signed_by(contract, r["transfer_out"], r["record_hash"], r["signature"])}
         record = {"id": record_id, "object_id": render.hex0x(r["object_id"]), "server": server,
                   "data_hash": render.hex0x(r["data_hash"]), "transfer_out": render.address(r["transfer_out"]),
                   "transfer_in": render.address(r["transfer_in"]), "timestamp": r["timestamp"],
@@ -268,6 +267,23 @@ class DataApi:
         else:
             check_data(record, raw, "this node")
         return record
+
+    def _signed_by(self, contract: bytes, participant: bytes, message: bytes, signature: bytes) -> bool:
+        """Whether `participant` signed: with its key now, or with a key the operator registered for it before
+        (the contract checked the signature against the key of the time; a key may have been replaced since)."""
+        if crypto.ed25519_verify(bytes(self._view(contract, "key_of", participant)), message, signature):
+            return True
+        program = self.api.programs.at(contract)
+        declared = None if program is None else next(
+            (e for e in program.events if e.name == "ParticipantRegistered"), None)
+        if declared is None:
+            return False
+        shape = StructT(declared.name, declared.fields)
+        for stored in self.api.chain.events(contract, "ParticipantRegistered"):
+            who, key = decode(shape, stored.event.data)  # type: ignore[misc]
+            if who == participant and crypto.ed25519_verify(bytes(key), message, signature):
+                return True
+        return False
 
     # ------------------------------------------------------------------------------------------ helpers
 

@@ -771,6 +771,22 @@ def test_an_information_server_that_cannot_be_reached_leaves_the_record_unverifi
     assert "could not be reached" in history["records"][0]["data_check"]
 
 
+def test_a_record_signed_with_a_key_since_replaced_still_verifies(trace: Trace) -> None:
+    record = trace.hop(SUPPLIER, LOT, trace.publish(SUPPLIER, '{"origin": "farm 12"}').fingerprint, BUYER)
+    replacement = Keypair.from_seed(hashlib.sha256(b"supplier's new key").digest())
+    trace.call(OPERATOR, "register_participant", SUPPLIER.address, replacement.public_key)  # key rotation
+    history = trace.node.data.trace(trace.contract, LOT)
+    assert history["verified"] is True and history["records"][0]["id"] == record
+    assert history["records"][0]["checks"]["signature"] is True
+    assert trace.node.view("key_of", SUPPLIER.address, contract=trace.contract) == "0x" + replacement.public_key.hex()
+    # A signature by no key ever registered for the participant does not count.
+    stranger = Keypair.from_seed(hashlib.sha256(b"never registered").digest())
+    signed_by = trace.node.service.data._signed_by
+    contract = address_from_text(trace.contract)
+    assert trace.node.on_chain_thread(signed_by, contract, SUPPLIER.address, b"m", SUPPLIER.sign(b"m")) is True
+    assert trace.node.on_chain_thread(signed_by, contract, SUPPLIER.address, b"m", stranger.sign(b"m")) is False
+
+
 def test_trace_of_an_unknown_object_or_a_non_traceability_contract(trace: Trace) -> None:
     history = trace.node.data.trace(trace.contract, hashlib.sha256(b"never seen").digest())
     assert history["records"] == [] and history["verified"] is False
