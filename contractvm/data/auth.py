@@ -80,10 +80,14 @@ def verify_request(header: str, chain_id: int, method: str, target: str, body: b
 
 
 class ReplayGuard:
-    """Remembers the signatures accepted within the skew window: each signed request is accepted once."""
+    """Remembers the signatures accepted within the skew window: each signed request is accepted once.
 
-    def __init__(self, max_skew: int = MAX_SKEW) -> None:
+    At most `max_entries` are remembered (anyone can sign with throwaway keys): past that, new requests are
+    refused until the oldest ones leave the window, rather than forgetting some and allowing their replay."""
+
+    def __init__(self, max_skew: int = MAX_SKEW, max_entries: int = 200_000) -> None:
         self.max_skew = max_skew
+        self.max_entries = max_entries
         self._seen: set[bytes] = set()
         self._order: deque[tuple[int, bytes]] = deque()
 
@@ -92,5 +96,8 @@ class ReplayGuard:
             self._seen.discard(self._order.popleft()[1])
         if requester.signature in self._seen:
             raise AuthError("this signed request was already used: sign a new one")
+        if len(self._seen) >= self.max_entries:
+            raise AuthError("the node is receiving more signed requests than it remembers within "
+                            f"{2 * self.max_skew} s: try again shortly")
         self._seen.add(requester.signature)
         self._order.append((now, requester.signature))

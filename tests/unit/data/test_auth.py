@@ -233,3 +233,15 @@ def test_the_guard_admits_a_signature_again_only_once_its_window_passed(steps: l
         else:
             guard.admit(signatures[which], now)
             admitted[which] = now
+
+
+def test_a_full_guard_refuses_new_requests_instead_of_forgetting_old_ones() -> None:
+    guard = ReplayGuard(max_skew=10, max_entries=2)
+    first, second = requester(target="/1"), requester(target="/2")
+    guard.admit(first, NOW)
+    guard.admit(second, NOW)
+    with pytest.raises(AuthError, match="more signed requests than it remembers"):
+        guard.admit(requester(target="/3"), NOW)
+    with pytest.raises(AuthError, match="already used"):
+        guard.admit(first, NOW + 1)  # still remembered: no replay slips through
+    guard.admit(requester(target="/3"), NOW + 21)  # the window passed: room again
