@@ -16,14 +16,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contractvm.chain.accounts import Keypair, address_to_text, dev_keypair
+from contractvm.chain.accounts import Keypair, address_from_text, address_to_text, dev_keypair
 from contractvm.chain.audit import audit
 from contractvm.chain.chain import Chain
 from contractvm.chain.verify import verify_chain
+from contractvm.cli_data import trace_text
 from contractvm.client import Client, ClientError, Receipt
 from contractvm.client.data import DataClient
 from contractvm.compiler import compile_file
-from contractvm.crypto import ed25519_sign
 from contractvm.data.objects import ObjectStore
 from contractvm.errors import ContractVMError
 from contractvm.isa.program import Program
@@ -208,7 +208,7 @@ def submit(city: City, owner: Actor, device: tuple[bytes, Keypair], reading: dic
     fingerprint = published.fingerprint
     location = f"{city.url}/v1/data/0x{fingerprint.hex()}"
     signed = _hex(city.view("registry", "submission_hash", device_id, fingerprint, len(payload)))
-    signature = _sign(device_key, signed)
+    signature = device_key.sign(signed)
     args = (device_id, fingerprint, len(payload), "air-quality/v1", CLOSED, location, signature)
     receipt = (city.send(owner, "registry", "resubmit", previous, *args) if previous
                else city.send(owner, "registry", "submit", *args))
@@ -363,8 +363,6 @@ def traceability(city: City, operator: Actor, regulator: Actor, maker: Actor, wh
         regulator)
 
     step("the pallet's history walked back from the node, every hash and signature re-checked")
-    from contractvm.cli_data import trace_text
-
     walked = city.data.trace(city.contracts["trace"], pallets[0])
     for line in trace_text(walked).splitlines():
         say(line)
@@ -379,7 +377,7 @@ def hop(city: City, sender: Actor, receiver: Actor, object_id: bytes, data: dict
     signed = _hex(city.view("trace", "record_hash", object_id, server, published.fingerprint, sender.key.address,
                             receiver.key.address))
     receipt = city.send(sender, "trace", "record", object_id, server, published.fingerprint, receiver.key.address,
-                        _sign(sender.key, signed))
+                        sender.key.sign(signed))
     record = int(str(receipt.return_value))
     city.send(regulator, "trace", "confirm", record)
     say(f"record {record}: {sender.name} -> {receiver.name}, object {object_id.hex()[:12]}…, data "
@@ -419,18 +417,12 @@ def report(chain_dir: Path, accesses: list[object], people: list[Actor], entry: 
 
 
 def _address(text: str) -> bytes:
-    from contractvm.chain.accounts import address_from_text
-
     return address_from_text(text)
 
 
 def _hex(value: object) -> bytes:
     text = str(value)
     return bytes.fromhex(text[2:] if text.startswith("0x") else text)
-
-
-def _sign(key: Keypair, message: bytes) -> bytes:
-    return ed25519_sign(key.seed, message)
 
 
 def _json(value: object) -> bytes:
