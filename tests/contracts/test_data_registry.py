@@ -83,7 +83,7 @@ def registry(deploy, identity, device, people):
     return contract
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: its ids would otherwise shift the ids other tests expect
 def entry(registry, people):
     """An open entry submitted by the submitter from DEVICE."""
     return submit(registry, people[1])

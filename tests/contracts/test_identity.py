@@ -36,7 +36,7 @@ def identity(deploy, founders):
     return deploy("contracts/identity.ctr", founders, KINDS, sender=founders[0])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: its ids would otherwise shift the ids other tests expect
 def device(identity, founders):
     """DEVICE registered by the supplier with DEVICE_KEY, approved by the demander and the provider."""
     supplier, demander, provider, _ = founders
