@@ -412,3 +412,19 @@ def test_trace_walks_a_history_back(node: NodeProcess, tmp_path: Path) -> None:
     assert "verified: every hash" in done.stdout and '"event": "shipped"' in done.stdout
     unknown = cvm("trace", "0x" + "ee" * 32, "--contract", trace, rpc=node.url)
     assert unknown.returncode == 1 and "does not verify" in unknown.stderr
+
+
+def test_node_records_accesses_with_the_service_key_it_is_given(tmp_path: Path) -> None:
+    key, password = tmp_path / "service.json", tmp_path / "password"
+    save_keyfile(key, dev_keypair(7), "secret", n=2**10)
+    password.write_text("secret\n")
+    running = start_node("--service-key", str(key), "--service-password-file", str(password))
+    try:
+        service = address_to_text(dev_keypair(7).address)
+        assert f"data service account {service}" in running.banner
+        assert httpx.get(running.url + "/v1/info", timeout=10).json()["data_service"] == service
+    finally:
+        code, err = running.stop()
+        assert code == 0, err
+    usage = cvm("node", "--service-password-file", str(password))
+    assert usage.returncode == 2 and "--service-password-file goes with --service-key" in usage.stderr
