@@ -160,10 +160,12 @@ def scenario(city: City, people: list[Actor], service: NodeService) -> bytes:
     city.send(operator, "access", "add_server", _address(city.client.info().data_service))
     city.send(operator, "access", "add_market", _address(city.contracts["exchange"]))
     city.send(operator, "exchange", "set_access", _address(city.contracts["access"]))
+    city.send(operator, "exchange", "set_registry", _address(city.contracts["registry"]))
     city.send(operator, "registry", "add_validator", validator.key.address)
     city.send(operator, "registry", "add_regulator", regulator.key.address)
     city.send(operator, "registry", "fund", value=1_000)
-    say("the node may record accesses; the exchange may grant reads; the registry pays 10 per accepted check")
+    say("the node may record accesses; the exchange may grant reads and trades validated data only; the registry "
+        "pays 10 per accepted check")
 
     step("the sensor operator and the buyer register: the existing members approve them")
     for actor, kind in ((sensors, SUPPLIER), (buyer, DEMANDER)):
@@ -290,6 +292,10 @@ def trade(city: City, operator: Actor, sensors: Actor, buyer: Actor, stranger: A
     say(f"offer {offer}: price 500, 30 days of access, stake 100; request {request}: up to 800, deposit 800")
     say(f"only the data's registered owner may offer it: "
         f"{city.refused(stranger, 'exchange', 'publish', entry.fingerprint, 'air-quality', 1, 30, value=1)}")
+    unchecked = city.data.publish(sensors.key, b'{"sensor": "air-17", "pm25": 13}', closed=True,
+                                  access=city.contracts["access"]).fingerprint
+    say(f"and only validated data: "
+        f"{city.refused(sensors, 'exchange', 'publish', unchecked, 'air-quality', 400, 30, value=100)}")
     matched = event(city.send(operator, "exchange", "match_request", request), "Matched")
     purchase = int(str(matched["purchase"]))
     say(f"matched (cheapest offer in the category within the price): purchase {purchase} at {matched['price']}; "

@@ -4,16 +4,19 @@ confirmed or the confirmation window ends, refunds with the stake as penalty aft
 on release, and money conservation (balance == escrowed + deposited + staked). Connected to DataAccess
 (contracts/data_access.ctr): only the data's registered owner publishes, and a settlement grants the buyer a read
 there too. Open requests are listed per category (bounded), so a supplier can match against demand. Connected to
-Identity (contracts/identity.ctr): only its active members publish offers and requests."""
+Identity (contracts/identity.ctr): only its active members publish offers and requests. Connected to DataRegistry
+(contracts/data_registry.ctr): only validated (or certified) data is offered, after every other check of `publish`."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from contractvm.crypto import ed25519_keypair, ed25519_sign
 from contractvm.testing import Account, CallFailed, Contract, TestChain, reverts
 
 DAY = 86_400
@@ -694,3 +697,165 @@ def test_a_suspended_or_revoked_member_cannot_publish(chain: TestChain, exchange
     exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
     exchange.publish_request("air", 500, 7, sender=other, value=500)
     assert len(exchange.open_in("air")) == 1 and len(exchange.open_requests("air")) == 2
+
+
+# Connected to DataRegistry (contracts/data_registry.ctr): only validated data is offered
+
+DEVICE_SEED = bytes(range(32))
+_, DEVICE_KEY = ed25519_keypair(DEVICE_SEED)
+DEVICE = hashlib.sha256(b"sensor serial 0001").digest()
+REWARD = 10
+SIZE = 2048
+CLOSED_DATA = 1  # DataRegistry's Access.Closed
+CERTIFICATE = bytes([0xCE] * 32)
+CORRECTED = bytes([0xF1] * 32)  # the fingerprint of a corrected payload
+
+
+@pytest.fixture
+def registry(deploy: Deploy, exchange: Contract, people: People, accounts: People) -> Contract:
+    """A DataRegistry, connected. Its own Identity (not connected to the exchange) has the supplier, the buyer and
+    a regulator as members and approved the supplier's DEVICE; accounts[5] validates, the regulator certifies."""
+    operator, supplier, buyer, _ = people
+    regulator, validator = accounts[4], accounts[5]
+    members = deploy("contracts/identity.ctr", (supplier, buyer, regulator),
+                     (SUPPLIER_KIND, DEMANDER_KIND, REGULATOR_KIND), sender=supplier)
+    members.approve(members.propose_device(DEVICE, DEVICE_KEY, sender=supplier).return_value, sender=buyer)
+    contract = deploy("contracts/data_registry.ctr", REWARD, members.address, sender=operator)
+    contract.add_validator(validator, sender=operator)
+    contract.add_regulator(regulator, sender=operator)
+    contract.fund(sender=operator, value=10 * REWARD)
+    exchange.set_registry(contract.address, sender=operator)
+    return contract
+
+
+def submit_data(registry: Contract, supplier: Account, fingerprint: bytes, previous: int = 0) -> int:
+    """The supplier registers `fingerprint` from DEVICE, signed by it (as a re-submission of `previous`, if given);
+    returns the entry id."""
+    signature = ed25519_sign(DEVICE_SEED, registry.submission_hash(DEVICE, fingerprint, SIZE))
+    fields = (DEVICE, fingerprint, SIZE, "air-quality/v1", CLOSED_DATA, "vault://supplier/1", signature)
+    if previous:
+        return registry.resubmit(previous, *fields, sender=supplier).return_value
+    return registry.submit(*fields, sender=supplier).return_value
+
+
+def test_only_the_operator_connects_the_registry(deploy: Deploy, exchange: Contract, people: People) -> None:
+    operator, supplier, buyer, _ = people
+    assert exchange.registry_contract() == ZERO_ADDRESS  # not connected by default
+    members = deploy("contracts/identity.ctr", (supplier,), (SUPPLIER_KIND,), sender=supplier)
+    contract = deploy("contracts/data_registry.ctr", REWARD, members.address, sender=operator)
+    for who in (supplier, buyer):
+        with reverts("caller lacks role 'operator'"):
+            exchange.set_registry(contract.address, sender=who)
+    assert exchange.registry_contract() == ZERO_ADDRESS
+    receipt = exchange.set_registry(contract.address, sender=operator)
+    assert receipt.events == [exchange.RegistryConnected(contract.address, operator)]
+    assert exchange.registry_contract() == contract.address
+    assert exchange.access_contract() == ZERO_ADDRESS == exchange.identity_contract()  # connections of their own
+    assert exchange.set_registry(ZERO_ADDRESS, sender=operator).events == [
+        exchange.RegistryConnected(ZERO_ADDRESS, operator)]
+    assert exchange.registry_contract() == ZERO_ADDRESS
+
+
+def test_when_connected_only_validated_data_is_offered(chain: TestChain, exchange: Contract, registry: Contract,
+                                                       people: People, accounts: People) -> None:
+    operator, supplier, buyer, _ = people
+    regulator, validator = accounts[4], accounts[5]
+    with reverts("data not validated"):  # never submitted to the registry
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    entry = submit_data(registry, supplier, FINGERPRINT)
+    with reverts("data not validated"):  # submitted, awaiting its check
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    assert exchange.open_in("air") == () and held(chain, exchange) == 0
+    registry.validate(entry, sender=validator)
+    receipt = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    offer_id = receipt.return_value
+    assert receipt.events == [exchange.OfferPublished(offer_id, supplier, FINGERPRINT, "air", PRICE, 30, STAKE)]
+    registry.certify(entry, CERTIFICATE, sender=regulator)  # certified data is validated data too
+    dearer = exchange.publish(FINGERPRINT, "air", PRICE + 1, 30, sender=supplier, value=STAKE).return_value
+    assert exchange.open_in("air") == (offer_id, dearer)
+    # the trade goes on as before; a request names no data, so it is not checked
+    request_id = exchange.publish_request("air", PRICE, 7, sender=buyer, value=PRICE).return_value
+    purchase_id = exchange.match_request(request_id, sender=operator).return_value
+    assert exchange.purchase(purchase_id).offer == offer_id
+    exchange.deliver(purchase_id, KEY, sender=supplier)
+    exchange.confirm(purchase_id, sender=buyer)
+    assert exchange.has_access(offer_id, buyer)
+    assert held(chain, exchange) == accounted(exchange) == STAKE  # the dearer offer's stake
+
+
+def test_rejected_or_superseded_data_is_refused_until_its_correction_is_validated(exchange: Contract,
+                                                                                 registry: Contract, people: People,
+                                                                                 accounts: People) -> None:
+    supplier, validator = people[1], accounts[5]
+    entry = submit_data(registry, supplier, FINGERPRINT)
+    registry.reject(entry, "calibration fault", sender=validator)
+    with reverts("data not validated"):  # rejected
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    corrected = submit_data(registry, supplier, CORRECTED, previous=entry)
+    for fingerprint in (FINGERPRINT, CORRECTED):  # superseded; the correction awaits its check
+        with reverts("data not validated"):
+            exchange.publish(fingerprint, "air", PRICE, 30, sender=supplier, value=STAKE)
+    registry.validate(corrected, sender=validator)
+    with reverts("data not validated"):  # the faulty payload stays refused
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    offer_id = exchange.publish(CORRECTED, "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    assert exchange.offer(offer_id).fingerprint == CORRECTED and exchange.open_in("air") == (offer_id,)
+
+
+def test_the_validation_check_comes_after_the_other_checks(exchange: Contract, registry: Contract,
+                                                           data_access: Contract, identity: Contract, people: People,
+                                                           accounts: People) -> None:
+    """Identity, DataAccess and DataRegistry all connected: who publishes, then what is offered, then whose data
+    it is, then whether it is validated."""
+    _, supplier, buyer, other = people
+    with reverts("not an active member"):
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=other, value=STAKE)
+    with reverts("price must be positive"):
+        exchange.publish(FINGERPRINT, "air", 0, 30, sender=supplier, value=STAKE)
+    with reverts("a stake is required"):
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier)
+    with reverts("not the data's owner"):  # an active member, but not the owner
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=buyer, value=STAKE)
+    with reverts("data not validated"):  # the owner, an active member, but the data is not validated
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    registry.validate(submit_data(registry, supplier, FINGERPRINT), sender=accounts[5])
+    with reverts("not the data's owner"):  # validated data is still sold by its owner only
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=buyer, value=STAKE)
+    offer_id = exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    assert exchange.access_of(offer_id) == data_access.address and exchange.open_in("air") == (offer_id,)
+
+
+def test_offers_published_while_not_connected_are_unaffected(exchange: Contract, registry: Contract,
+                                                             people: People) -> None:
+    operator, supplier, buyer, _ = people
+    unvalidated = bytes([5] * 32)
+    exchange.set_registry(ZERO_ADDRESS, sender=operator)  # the fixture connected it
+    before = exchange.publish(unvalidated, "air", PRICE, 30, sender=supplier, value=STAKE).return_value
+    exchange.set_registry(registry.address, sender=operator)
+    with reverts("data not validated"):
+        exchange.publish(unvalidated, "air", PRICE, 30, sender=supplier, value=STAKE)
+    # only `publish` checks: the offer published before is still bought, delivered and settled
+    purchase_id = exchange.buy(before, sender=buyer, value=PRICE).return_value
+    exchange.deliver(purchase_id, KEY, sender=supplier)
+    assert exchange.confirm(purchase_id, sender=buyer).emitted("Released", purchase=purchase_id)
+    assert exchange.has_access(before, buyer)
+    # disconnected again: exactly as before
+    exchange.set_registry(ZERO_ADDRESS, sender=operator)
+    receipt = exchange.publish(unvalidated, "air", PRICE, 30, sender=supplier, value=STAKE)
+    assert receipt.events == [exchange.OfferPublished(receipt.return_value, supplier, unvalidated, "air", PRICE, 30,
+                                                      STAKE)]
+
+
+def test_connecting_something_other_than_a_data_registry_stops_publishing(deploy: Deploy, exchange: Contract,
+                                                                          people: People) -> None:
+    """The exchange does not check what the operator connects: any `publish` then fails, until it is fixed."""
+    operator, supplier = people[0], people[1]
+    not_a_registry = deploy("contracts/data_access.ctr", sender=operator)
+    exchange.set_registry(not_a_registry.address, sender=operator)
+    with reverts(match=r"interface mismatch: .* has no is_validated\(digest\)->bool"):
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    exchange.set_registry(people[2], sender=operator)  # an account, not a contract
+    with reverts(match="no contract at"):
+        exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE)
+    exchange.set_registry(ZERO_ADDRESS, sender=operator)
+    assert exchange.publish(FINGERPRINT, "air", PRICE, 30, sender=supplier, value=STAKE).return_value == 1

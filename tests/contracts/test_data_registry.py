@@ -1,14 +1,16 @@
 """contracts/data_registry.ctr through the pytest plugin (Y.4560 9.2, 9.3, 9.4): submission from an approved
 device of contracts/identity.ctr by its owner, an active member, with the device's Ed25519 signature over the entry;
 validation rewarded from a pool the operator funds, rejection with a reason, re-submission linked to the rejected
-entry, certification by a regulator, role checks, and the reward pool's accounting."""
+entry, certification by a regulator, role checks, and the reward pool's accounting. One history per fingerprint:
+a fingerprint is submitted once (again only as its own submitter's correction of rejected data), `entry_of` gives its
+latest entry and `is_validated` whether that entry is Validated or Certified, which DataExchange asks (9.7)."""
 
 from __future__ import annotations
 
 import hashlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from contractvm.crypto import ed25519_keypair, ed25519_sign
@@ -19,6 +21,7 @@ REWARD = 1_000
 SIZE = 2048
 FINGERPRINT = bytes(range(32))
 FIXED = bytes([0xF1] * 32)
+OTHER = bytes([0x0D] * 32)  # the fingerprint of another payload
 CERTIFICATE = bytes([0xCE] * 32)
 SCHEMA = "air-quality/v1"
 LOCATION = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
@@ -149,7 +152,7 @@ def test_a_submission_is_stored_with_a_unique_id_and_announced(chain, registry, 
     assert (stored.status, stored.previous, stored.validations, stored.reason) == (SUBMITTED, 0, 0, "")
     assert stored.submitted_at == receipt.timestamp
     assert registry.status(1) == SUBMITTED and registry.previous_of(1) == 0
-    assert submit(registry, submitter) == 2
+    assert submit(registry, submitter, fingerprint=OTHER) == 2  # a fingerprint is submitted once: another one
     assert registry.entry_count() == 2
 
 
@@ -259,8 +262,8 @@ def test_only_the_devices_owner_submits_for_it(registry, identity, entry, people
     with reverts("not the device's owner"):  # the submitter resubmits, through somebody else's device
         resubmission(registry, entry, submitter, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
     assert registry.status(entry) == REJECTED
-    assert registry.entry(submit(registry, validator, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)).submitter \
-        == validator
+    assert registry.entry(submit(registry, validator, fingerprint=OTHER, device=VALIDATOR_DEVICE,
+                                 seed=VALIDATOR_SEED)).submitter == validator
 
 
 def test_the_submitter_must_be_an_active_member(registry, identity, entry, people):
@@ -363,7 +366,7 @@ def test_a_validator_is_rewarded_at_most_once_per_entry(chain, registry, entry, 
     registry.validate(entry, sender=validator2)  # another validator's check is rewarded too
     assert registry.entry(entry).validations == 2
     assert registry.total_paid() == 2 * REWARD
-    other = submit(registry, submitter)
+    other = submit(registry, submitter, fingerprint=OTHER)
     registry.validate(other, sender=validator)  # the same validator, another entry
     assert registry.total_paid() == 3 * REWARD
 
@@ -438,6 +441,8 @@ def test_a_resubmission_is_linked_to_the_rejected_entry(registry, identity, entr
     third = resubmit(registry, new, submitter, fingerprint=FINGERPRINT, size=4096, access=CLOSED, device=DEVICE2,
                      seed=SEED2)
     assert registry.entry(third).device == DEVICE2 and registry.entry(new).device == DEVICE
+    # the submitter went back to its first payload: the fingerprint's latest entry is the newest re-submission
+    assert (registry.entry_of(FINGERPRINT), registry.entry_of(FIXED)) == (third, new)
     assert registry.history(third) == (third, new, entry)
     assert registry.history(entry) == (entry,)
 
@@ -475,6 +480,204 @@ def test_a_rejected_entry_cannot_be_certified(registry, entry, people):
     with reverts("entry is not validated"):
         registry.certify(entry, CERTIFICATE, sender=people[4])
     assert not registry.is_certified(entry)
+
+
+# One history per fingerprint: what a market asks before the data is traded (9.4, 9.7)
+
+
+def test_entry_of_and_is_validated_follow_a_fingerprint_through_validation_and_certification(registry, people):
+    _, submitter, validator, validator2, regulator, _ = people
+    assert registry.entry_of(FINGERPRINT) == 0 and registry.is_validated(FINGERPRINT) is False  # never submitted
+    entry = submit(registry, submitter)
+    assert registry.entry_of(FINGERPRINT) == entry
+    assert registry.is_validated(FINGERPRINT) is False  # awaiting its check
+    assert registry.entry_of(FIXED) == 0 and registry.is_validated(FIXED) is False  # other fingerprints untouched
+    registry.validate(entry, sender=validator)
+    assert registry.is_validated(FINGERPRINT) is True
+    registry.validate(entry, sender=validator2)  # a further check changes nothing
+    assert registry.is_validated(FINGERPRINT) is True
+    registry.certify(entry, CERTIFICATE, sender=regulator)
+    assert registry.status(entry) == CERTIFIED and registry.is_validated(FINGERPRINT) is True
+    assert registry.entry_of(FINGERPRINT) == entry and registry.entry_count() == 1
+
+
+def test_a_rejected_fingerprint_is_not_validated_until_its_corrected_entry_is(registry, entry, people):
+    """The payload was right but its schema was not: the correction carries the same fingerprint, and becomes the
+    fingerprint's latest entry."""
+    _, submitter, validator, _, _, _ = people
+    registry.reject(entry, "wrong schema", sender=validator)
+    assert registry.entry_of(FINGERPRINT) == entry and registry.is_validated(FINGERPRINT) is False
+    corrected = resubmit(registry, entry, submitter, fingerprint=FINGERPRINT, schema="air-quality/v2")
+    assert registry.entry_of(FINGERPRINT) == corrected and registry.previous_of(corrected) == entry
+    assert registry.status(entry) == SUPERSEDED and registry.is_validated(FINGERPRINT) is False
+    registry.validate(corrected, sender=validator)
+    assert registry.is_validated(FINGERPRINT) is True
+    assert registry.status(entry) == SUPERSEDED  # the earlier entry stays as it was
+
+
+def test_a_correction_with_a_new_fingerprint_leaves_the_old_one_superseded(registry, entry, people):
+    _, submitter, validator, _, _, _ = people
+    registry.reject(entry, "timestamps out of order", sender=validator)
+    corrected = resubmit(registry, entry, submitter, fingerprint=FIXED)
+    assert (registry.entry_of(FINGERPRINT), registry.entry_of(FIXED)) == (entry, corrected)
+    registry.validate(corrected, sender=validator)
+    assert registry.is_validated(FIXED) is True
+    assert registry.is_validated(FINGERPRINT) is False  # the faulty payload is never validated
+
+
+def test_a_fingerprint_is_submitted_only_once(registry, identity, entry, people):
+    """Whoever sends it and whatever its entry's status, a fingerprint already submitted is refused, after the
+    other checks; a validated fingerprint cannot be put back to Submitted by a newer entry."""
+    _, submitter, validator, validator2, regulator, _ = people
+    register_device(identity, validator, VALIDATOR_DEVICE, VALIDATOR_DEVICE_KEY, (submitter, validator2))
+    register_device(identity, submitter, DEVICE2, DEVICE2_KEY, (validator, validator2))
+    with reverts("fingerprint already submitted"):  # the same submitter and device, while it awaits its check
+        submission(registry, submitter)
+    with reverts("fingerprint already submitted"):  # another device of the submitter, another size and schema
+        submission(registry, submitter, size=1, schema="other/v1", device=DEVICE2, seed=SEED2)
+    with reverts("fingerprint already submitted"):  # another member's device: a copy of somebody else's data
+        submission(registry, validator, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
+    # the other checks come first
+    with reverts("size must be 1 byte to 1 TiB"):
+        submission(registry, submitter, size=0)
+    with reverts("not the device's owner"):
+        submission(registry, submitter, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
+    registry.validate(entry, sender=validator)
+    with reverts("fingerprint already submitted"):
+        submission(registry, submitter)
+    # nor through a re-submission: the submitter's other, rejected entry cannot take over a validated fingerprint
+    other = submit(registry, submitter, fingerprint=OTHER)
+    registry.reject(other, "gaps in the series", sender=validator)
+    with reverts("fingerprint already submitted"):
+        resubmission(registry, other, submitter, fingerprint=FINGERPRINT)
+    assert registry.status(other) == REJECTED  # nothing changed
+    registry.certify(entry, CERTIFICATE, sender=regulator)
+    with reverts("fingerprint already submitted"):
+        submission(registry, validator, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
+    assert registry.entry_of(FINGERPRINT) == entry and registry.is_validated(FINGERPRINT) is True
+    assert registry.entry_count() == other
+
+
+def test_a_rejected_fingerprint_comes_back_only_as_its_own_submitters_resubmission(registry, identity, entry,
+                                                                                    people):
+    """A correction is linked to the rejected entry (9.4): a fresh submission of a rejected fingerprint is refused,
+    even to its submitter, and nobody else may take the fingerprint over."""
+    _, submitter, validator, validator2, _, _ = people
+    register_device(identity, validator, VALIDATOR_DEVICE, VALIDATOR_DEVICE_KEY, (submitter, validator2))
+    registry.reject(entry, "calibration fault", sender=validator)
+    with reverts("fingerprint already submitted"):
+        submission(registry, submitter)
+    with reverts("fingerprint already submitted"):
+        submission(registry, validator, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
+    own = submit(registry, validator, fingerprint=OTHER, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
+    registry.reject(own, "wrong unit", sender=validator2)
+    with reverts("fingerprint already submitted"):  # the validator's own rejected entry, re-submitted as FINGERPRINT
+        resubmission(registry, own, validator, fingerprint=FINGERPRINT, device=VALIDATOR_DEVICE,
+                     seed=VALIDATOR_SEED)
+    assert registry.status(own) == REJECTED and registry.entry_of(FINGERPRINT) == entry
+    corrected = resubmit(registry, entry, submitter, fingerprint=FINGERPRINT)
+    assert registry.entry_of(FINGERPRINT) == corrected and registry.history(corrected) == (corrected, entry)
+
+
+SUBMIT = st.tuples(st.just("submit"), st.integers(0, 1), st.integers(0, 3))
+# a re-submission of entry `ref` by its own submitter, or now and then by the other one
+RESUBMIT = st.tuples(st.just("resubmit"), st.sampled_from([False, False, False, True]), st.integers(0, 7),
+                     st.integers(0, 3))
+VERDICT = st.tuples(st.sampled_from(["validate", "validate", "reject", "reject", "certify"]), st.integers(0, 7))
+
+
+@settings(max_examples=80, deadline=None)
+@given(steps=st.lists(st.one_of(SUBMIT, RESUBMIT, VERDICT, VERDICT), min_size=4, max_size=16))
+def test_entry_of_and_is_validated_match_a_model_and_a_validation_is_never_taken_back(registry, identity, device,
+                                                                                      people, steps):
+    """Two submitters (one entry each to start with), four fingerprints, random submissions, re-submissions and
+    verdicts: every step succeeds or is refused as a model predicts, `entry_of` and `is_validated` agree with it
+    after each step, and a fingerprint once validated stays validated."""
+    operator, submitter, validator, validator2, regulator, _ = people
+    register_device(identity, validator, VALIDATOR_DEVICE, VALIDATOR_DEVICE_KEY, (submitter, validator2))
+    registry.fund(sender=operator, value=(len(steps) + 1) * REWARD)  # every check can be paid
+    senders = ((submitter, DEVICE, SEED), (validator, VALIDATOR_DEVICE, VALIDATOR_SEED))
+    fingerprints = (FINGERPRINT, FIXED, OTHER, bytes([0x44] * 32))
+    submit(registry, submitter)
+    submit(registry, validator, fingerprint=FIXED, device=VALIDATOR_DEVICE, seed=VALIDATOR_SEED)
+    entries = [[0, 0, SUBMITTED], [1, 1, SUBMITTED]]  # [submitter, fingerprint, status]; entry id = position + 1
+    latest = {0: 1, 1: 2}  # fingerprint -> entry id
+    validated: set[int] = set()
+    checked: set[int] = set()  # entries validator2 has checked
+    for step in steps:
+        if step[0] == "submit":
+            who, fp = step[1], step[2]
+            sender, device_id, seed = senders[who]
+            event(f"submit: {'refused' if fp in latest else 'done'}")
+            if fp in latest:
+                with reverts("fingerprint already submitted"):
+                    submission(registry, sender, fingerprint=fingerprints[fp], device=device_id, seed=seed)
+            else:
+                assert submit(registry, sender, fingerprint=fingerprints[fp], device=device_id,
+                              seed=seed) == len(entries) + 1
+                entries.append([who, fp, SUBMITTED])
+                latest[fp] = len(entries)
+        elif step[0] == "resubmit":
+            ref, fp = step[2] % len(entries) + 1, step[3]
+            previous = entries[ref - 1]
+            who = 1 - previous[0] if step[1] else previous[0]
+            sender, device_id, seed = senders[who]
+            holder = entries[latest[fp] - 1] if fp in latest else None
+            if previous[0] != who:
+                message = "only the submitter can resubmit"
+            elif previous[2] != REJECTED:
+                message = "only a rejected entry can be resubmitted"
+            elif holder is not None and not (holder[0] == who and holder[2] in (REJECTED, SUPERSEDED)):
+                message = "fingerprint already submitted"
+            else:
+                message = None
+            event(f"resubmit: {message or 'done'}")
+            if message:
+                with reverts(message):
+                    resubmission(registry, ref, sender, fingerprint=fingerprints[fp], device=device_id, seed=seed)
+            else:
+                assert resubmit(registry, ref, sender, fingerprint=fingerprints[fp], device=device_id,
+                                seed=seed) == len(entries) + 1
+                previous[2] = SUPERSEDED
+                entries.append([who, fp, SUBMITTED])
+                latest[fp] = len(entries)
+        else:
+            action, ref = step[0], step[1] % len(entries) + 1
+            entry = entries[ref - 1]
+            if action == "validate":
+                if entry[2] not in (SUBMITTED, VALIDATED):
+                    with reverts("entry is not open for validation"):
+                        registry.validate(ref, sender=validator2)
+                elif ref in checked:
+                    with reverts("already validated by this validator"):
+                        registry.validate(ref, sender=validator2)
+                else:
+                    registry.validate(ref, sender=validator2)
+                    checked.add(ref)
+                    entry[2] = VALIDATED
+            elif action == "reject":
+                if entry[2] != SUBMITTED:
+                    with reverts("entry is not awaiting validation"):
+                        registry.reject(ref, "no", sender=validator2)
+                else:
+                    registry.reject(ref, "no", sender=validator2)
+                    entry[2] = REJECTED
+            elif entry[2] != VALIDATED:
+                with reverts("entry is not validated"):
+                    registry.certify(ref, CERTIFICATE, sender=regulator)
+            else:
+                registry.certify(ref, CERTIFICATE, sender=regulator)
+                entry[2] = CERTIFIED
+        for fp, fingerprint in enumerate(fingerprints):
+            expected = fp in latest and entries[latest[fp] - 1][2] in (VALIDATED, CERTIFIED)
+            assert registry.entry_of(fingerprint) == latest.get(fp, 0)
+            assert registry.is_validated(fingerprint) is expected
+            assert expected or fp not in validated  # never taken back
+            if expected:
+                validated.add(fp)
+    event(f"validated fingerprints at the end: {len(validated)}")
+    assert registry.entry_count() == len(entries)
+    assert [registry.status(i + 1) for i in range(len(entries))] == [entry[2] for entry in entries]
 
 
 # Roles
@@ -568,7 +771,7 @@ def test_the_pool_plus_paid_rewards_always_equals_the_funds(chain, deploy, ident
     validators = (validator, validator2)
     for who in validators:
         registry.add_validator(who, sender=operator)
-    entries = [submit(registry, submitter) for _ in range(3)]
+    entries = [submit(registry, submitter, fingerprint=bytes([n] * 32)) for n in range(3)]
     pool = funded = paid = 0
     done: set[tuple[int, int]] = set()
     for step in steps:

@@ -33,6 +33,7 @@ def test_the_smart_city_demo_runs_end_to_end_and_leaves_a_chain_that_verifies(tm
         "a stranger may not certify: caller lacks role 'regulator'",
         "entry 1 is Certified",  # a regulator certifies
         "only the data's registered owner may offer it: not the data's owner",
+        "and only validated data: data not validated",
         "matched (cheapest offer in the category within the price): purchase 1 at 500; escrow holds 500",
         "the buyer cannot read yet: forbidden",  # the fee waits in escrow
         "its digest 0x",  # the key is delivered
