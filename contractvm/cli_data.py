@@ -19,7 +19,14 @@ from contractvm import cli_format
 from contractvm.chain.accounts import address_from_public_key, address_to_text
 from contractvm.cli import fail, guarded, main, note
 from contractvm.cli_node import address_arg, json_option, key_options, keypair_of, node_errors, rpc_option
-from contractvm.data.envelope import EnvelopeError, parse_fingerprint, parse_hex32
+from contractvm.data.envelope import (
+    Envelope,
+    EnvelopeError,
+    closed_secrets,
+    parse_fingerprint,
+    parse_hex32,
+    wrap_closed,
+)
 
 KEY_FORMAT = "contractvm data key v1"
 ACCESS_ENV = "CONTRACTVM_ACCESS"
@@ -58,13 +65,17 @@ def put_cmd(file: Path, access: str, closed: bool, data_key_path: Path | None, r
     access_address = address_arg(access)
     payload = _read(file)
     key_path = data_key_path or file.with_name(file.name + ".datakey")
-    if closed and key_path.exists():
-        fail(f"{key_path} already exists: choose another --data-key (a data key is never overwritten)")
-    envelope, data_key = prepare(payload, closed=closed)
+    resumed = closed and key_path.exists()
+    if resumed:  # a publication cut short (or done): the same envelope again, from the key file's secrets
+        envelope, data_key = _resume(key_path, payload, file)
+    else:
+        envelope, data_key = prepare(payload, closed=closed)
     fingerprint = "0x" + envelope.fingerprint.hex()
-    if data_key is not None:  # kept before anything leaves this machine: a lost data key loses the data
+    if data_key is not None and not resumed:  # kept before anything leaves this machine: a lost key loses the data
+        salt, nonce = closed_secrets(envelope, data_key)
         _write_private(key_path, json.dumps({"format": KEY_FORMAT, "fingerprint": fingerprint,
-                                             "data_key": data_key.hex()}, indent=2) + "\n")
+                                             "data_key": data_key.hex(), "salt": salt.hex(), "nonce": nonce.hex()},
+                                            indent=2) + "\n")
     with node_errors(rpc) as client:
         published = DataClient(client).publish_envelope(owner, envelope, data_key, access_address)
     if as_json:
@@ -73,7 +84,9 @@ def put_cmd(file: Path, access: str, closed: bool, data_key_path: Path | None, r
     click.echo(fingerprint)
     note(f"{'closed (encrypted)' if closed else 'open'} data, {len(payload)} bytes, registered to "
          f"{address_to_text(owner.address)} in {access}")
-    if closed:
+    if resumed:
+        note(f"resumed from {key_path}: the same fingerprint, registered and stored once")
+    elif closed:
         note(f"data key written to {key_path}: keep it secret; `contractvm data seal` gives it to a buyer")
 
 
@@ -243,6 +256,24 @@ def _public_key(text: str) -> bytes:
         return parse_hex32(text, "a public key")
     except EnvelopeError as exc:
         raise click.BadParameter(str(exc), param_hint="--to") from None
+
+
+def _resume(path: Path, payload: bytes, file: Path) -> tuple[Envelope, bytes]:
+    """The envelope a key file was made for, rebuilt from its secrets; refuses if FILE is not that payload."""
+    try:
+        document = json.loads(_read(path))
+        if document.get("format") != KEY_FORMAT:
+            raise ValueError("not a data key file")
+        stored = parse_fingerprint(document["fingerprint"])
+        key, salt, nonce = (bytes.fromhex(document[name]) for name in ("data_key", "salt", "nonce"))
+        envelope, _ = wrap_closed(payload, data_key=key, salt=salt, nonce=nonce)
+    except (ValueError, KeyError, TypeError, AttributeError, EnvelopeError):
+        fail(f"{path} already exists and cannot resume this publication: choose another --data-key (a data key "
+             "is never overwritten)")
+    if envelope.fingerprint != stored:
+        fail(f"{path} was made for other contents than {file}'s: choose another --data-key (a data key is never "
+             "overwritten)")
+    return envelope, key
 
 
 def _load_data_key(path: Path, fingerprint: bytes) -> bytes:

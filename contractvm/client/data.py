@@ -42,7 +42,7 @@ class Published:
     fingerprint: bytes
     closed: bool
     data_key: bytes | None  # the secret that unlocks a closed payload: keep it, seal it to each buyer
-    receipt: Receipt  # of DataAccess.register
+    receipt: Receipt | None  # of DataAccess.register (None when it was registered already)
     info: dict[str, Any]  # the node's answer to the upload
 
 
@@ -73,13 +73,17 @@ class DataClient:
 
     def publish_envelope(self, owner: Keypair, envelope: Envelope, data_key: bytes | None, access: bytes | str, *,
                          timeout: float = 60.0) -> Published:
-        """Register a prepared envelope in `access` as `owner`'s, then upload it."""
+        """Register a prepared envelope in `access` as `owner`'s (unless it already is: a publication cut short
+        resumes), then upload it (the same bytes again are accepted)."""
         closed = envelope.closed
-        receipt = self.client.transact(owner, access, self._program(access), "register",
-                                       (envelope.fingerprint, closed), timeout=timeout)
-        if not receipt.success:
-            raise ClientError("register_failed", f"registering 0x{envelope.fingerprint.hex()} failed: "
-                              f"{receipt.error or receipt.status}")
+        fingerprint = "0x" + envelope.fingerprint.hex()
+        receipt = None
+        if self.client.call(access, "owner_of", [fingerprint]).return_value != address_to_text(owner.address):
+            receipt = self.client.transact(owner, access, self._program(access), "register",
+                                           (envelope.fingerprint, closed), timeout=timeout)
+            if not receipt.success:
+                raise ClientError("register_failed", f"registering {fingerprint} failed: "
+                                  f"{receipt.error or receipt.status}")
         info = self.upload(owner, envelope, access)
         return Published(envelope.fingerprint, closed, data_key, receipt, info)
 

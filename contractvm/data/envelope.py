@@ -141,6 +141,17 @@ def wrap_closed(payload: bytes, *, data_key: bytes | None = None, salt: bytes | 
     return Envelope(True, shell.fingerprint, nonce + sealed), data_key
 
 
+def closed_secrets(envelope: Envelope, data_key: bytes) -> tuple[bytes, bytes]:
+    """The salt and nonce of a closed envelope: with its data key, enough to rebuild it byte for byte
+    (`wrap_closed(payload, data_key=..., salt=..., nonce=...)`), so a publication cut short can resume."""
+    nonce, sealed = envelope.body[: crypto.DATA_NONCE_SIZE], envelope.body[crypto.DATA_NONCE_SIZE :]
+    try:
+        plain = crypto.data_decrypt(data_key, nonce, sealed, envelope.header)
+    except crypto.DecryptionError:
+        raise EnvelopeError("the data object does not decrypt with this key") from None
+    return plain[:SALT_SIZE], nonce
+
+
 def seal_data_key(object_fingerprint: bytes, data_key: bytes, reader_public_key: bytes) -> bytes:
     """The data key of one object, sealed to a reader's Ed25519 account key."""
     if len(data_key) != crypto.DATA_KEY_SIZE:

@@ -315,8 +315,18 @@ def test_data_put_seal_get_closed_data_with_a_grant(node: NodeProcess, tmp_path:
     key_file = tmp_path / "reading.json.datakey"
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert json.loads(key_file.read_text())["fingerprint"] == fingerprint
+    key_text = key_file.read_text()
+    # Put again (as after an interruption): the same envelope is rebuilt from the key file, nothing is redone.
     again = cvm("data", "put", str(reading), "--closed", "--access", access, "--dev-account", "1", rpc=node.url)
-    assert again.returncode == 1 and "already exists" in again.stderr  # a data key is never overwritten
+    assert again.returncode == 0 and again.stdout.strip() == fingerprint and "resumed" in again.stderr
+    assert key_file.read_text() == key_text  # a data key is never overwritten
+    assert cvm("call", access, "owner_of", fingerprint, rpc=node.url).stdout.strip() == address_to_text(
+        dev_keypair(1).address)
+    changed = tmp_path / "changed.json"
+    changed.write_bytes(b'{"pm25": 13}\n')
+    other = cvm("data", "put", str(changed), "--closed", "--access", access, "--data-key", str(key_file),
+                "--dev-account", "1", rpc=node.url)
+    assert other.returncode == 1 and "made for other contents" in other.stderr and key_file.read_text() == key_text
 
     out = tmp_path / "out.json"
     refused = cvm("data", "get", fingerprint, "-o", str(out), "--dev-account", "2", rpc=node.url)

@@ -256,6 +256,20 @@ def test_open_data_is_served_to_any_signer_and_every_access_is_on_chain(node: No
     assert node.data.info(fp)["accesses"] == 2
 
 
+def test_a_publication_cut_short_after_registering_resumes_without_registering_again(node: Node) -> None:
+    envelope = wrap_open(b"counts")
+    node.transact(SUPPLIER, "register", envelope.fingerprint, False)  # registered, then the upload never came
+    published = node.data.publish_envelope(SUPPLIER, envelope, None, node.access)
+    assert published.receipt is None and published.info["fingerprint"] == "0x" + envelope.fingerprint.hex()
+    assert node.data.fetch(BUYER, envelope.fingerprint).payload == b"counts"
+    # Someone else's registration is not taken over: registering again fails as it should.
+    other = wrap_open(b"theirs")
+    node.transact(OTHER, "register", other.fingerprint, False)
+    message = client_error(lambda: node.data.publish_envelope(SUPPLIER, other, None, node.access), None,
+                           "register_failed")
+    assert "already registered" in message
+
+
 def test_download_headers_name_the_recorded_access(node: Node) -> None:
     published = node.data.publish(SUPPLIER, b"counts", closed=False, access=node.access)
     response = node.request("GET", f"/v1/data/0x{published.fingerprint.hex()}", signer=BUYER)

@@ -27,6 +27,7 @@ from contractvm.data.envelope import (
     VERSION,
     Envelope,
     EnvelopeError,
+    closed_secrets,
     fingerprint,
     open_data_key,
     parse_fingerprint,
@@ -391,3 +392,14 @@ def test_parse_fingerprint_reads_64_hex_digits_with_or_without_0x(fp: bytes) -> 
 def test_parse_fingerprint_rejects_anything_else(text: str) -> None:
     with pytest.raises(EnvelopeError, match="a fingerprint is 64 hex digits"):
         parse_fingerprint(text)
+
+
+@given(payload=st.binary(max_size=256))
+@settings(max_examples=25, deadline=None)
+def test_closed_secrets_rebuild_the_envelope_byte_for_byte(payload: bytes) -> None:
+    envelope, key = wrap_closed(payload)
+    salt, nonce = closed_secrets(envelope, key)
+    again, _ = wrap_closed(payload, data_key=key, salt=salt, nonce=nonce)
+    assert again.encode() == envelope.encode()
+    with pytest.raises(EnvelopeError, match="does not decrypt"):
+        closed_secrets(envelope, bytes(32))
