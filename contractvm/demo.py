@@ -302,11 +302,7 @@ def trade(city: City, operator: Actor, sensors: Actor, buyer: Actor, stranger: A
         f"escrow holds {city.view('exchange', 'escrow_balance')}, the rest of the deposit went back to the buyer")
 
     step("the fee stays in escrow until the data key is delivered")
-    try:
-        city.data.fetch(buyer.key, entry.fingerprint)
-        raise DemoError("the buyer could read before the purchase was settled")
-    except ClientError as exc:
-        say(f"the buyer cannot read yet: {exc.code}")
+    say(f"the buyer cannot read yet: {refused_fetch(city, buyer, entry).code}")
     digest = city.data.deliver_key(sensors.key, entry.fingerprint, entry.data_key, buyer.key.public_key)
     city.send(sensors, "exchange", "deliver", purchase, digest)
     say(f"the data key, sealed to the buyer's key, is on the node; its digest 0x{digest.hex()[:16]}… is on chain")
@@ -325,11 +321,8 @@ def trade(city: City, operator: Actor, sensors: Actor, buyer: Actor, stranger: A
     say(f"{fetched.payload.decode()}  (access #{fetched.access_id} recorded on chain)")
 
     step("an unauthorised party is refused")
-    try:
-        city.data.fetch(stranger.key, entry.fingerprint)
-        raise DemoError("the stranger could read closed data")
-    except ClientError as exc:
-        say(f"{exc.code}: {exc.message}")
+    refusal = refused_fetch(city, stranger, entry)
+    say(f"{refusal.code}: {refusal.message}")
 
     step("a tampered payload is caught")
     original = service.run_sync(_tamper, service, entry.fingerprint, None)
@@ -340,6 +333,15 @@ def trade(city: City, operator: Actor, sensors: Actor, buyer: Actor, stranger: A
         say(f"one byte flipped in the node's store: {exc.message}")
     finally:
         service.run_sync(_tamper, service, entry.fingerprint, original)
+
+
+def refused_fetch(city: City, reader: Actor, entry: Entry) -> ClientError:
+    """The node's refusal of `reader`'s download of `entry` (DemoError if it serves it)."""
+    try:
+        city.data.fetch(reader.key, entry.fingerprint)
+    except ClientError as exc:
+        return exc
+    raise DemoError(f"{reader.name} could read entry {entry.id} without a valid grant")
 
 
 def _tamper(service: NodeService, fingerprint: bytes, restore: bytes | None) -> bytes:

@@ -36,13 +36,12 @@ def _fingerprint(text: str, what: str = "fingerprint") -> bytes:
     return params.hex_bytes(digits, what, max_size=32)
 
 
-async def _requester(request: Request, body: bytes, *, required: bool) -> Requester | None:
+async def _requester(request: Request, body: bytes) -> Requester:
+    """Who signed the request (every data request acts for an account); ApiError `unauthorized` otherwise."""
     header = request.headers.get("authorization")
     if header is None:
-        if required:
-            raise ApiError("unauthorized", "this request must be signed: send 'Authorization: CVM-Ed25519 key=..., "
-                           "time=..., nonce=..., sig=...' (the client and `contractvm data` sign for you)")
-        return None
+        raise ApiError("unauthorized", "this request must be signed: send 'Authorization: CVM-Ed25519 key=..., "
+                       "time=..., nonce=..., sig=...' (the client and `contractvm data` sign for you)")
     node = _service(request)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     now = int(time.time())
@@ -60,8 +59,7 @@ async def upload(request: Request) -> Response:
         raise ApiError("bad_parameter", "the query parameter 'access' (the DataAccess contract) is required")
     access = params.address(query["access"], "access")
     body = await request.body()
-    requester = await _requester(request, body, required=True)
-    assert requester is not None
+    requester = await _requester(request, body)
     node = _service(request)
     info, created = await node.run(node.data.upload, requester, body, access)
     return JSONResponse(info, status_code=201 if created else 200)
@@ -70,8 +68,7 @@ async def upload(request: Request) -> Response:
 async def download(request: Request) -> Response:
     params.query(request, ())
     fp = _fingerprint(request.path_params["fingerprint"])
-    requester = await _requester(request, b"", required=True)
-    assert requester is not None
+    requester = await _requester(request, b"")
     node = _service(request)
     raw, served = await node.write(node.data.download, requester, fp)
     block = "pending" if served["block_height"] is None else str(served["block_height"])
@@ -91,8 +88,7 @@ async def access_log(request: Request) -> Response:
     query = params.query(request, ("limit",))
     fp = _fingerprint(request.path_params["fingerprint"])
     limit = params.uint(query["limit"], "limit", minimum=1, maximum=MAX_LOG) if "limit" in query else 100
-    requester = await _requester(request, b"", required=True)
-    assert requester is not None
+    requester = await _requester(request, b"")
     node = _service(request)
     return JSONResponse(await node.run(node.data.access_log, requester, fp, limit))
 
@@ -104,8 +100,7 @@ async def put_key(request: Request) -> Response:
     body = await request.body()
     if len(body) != SEALED_KEY_SIZE:
         raise ApiError("bad_object", f"a sealed data key is {SEALED_KEY_SIZE} bytes, not {len(body)}")
-    requester = await _requester(request, body, required=True)
-    assert requester is not None
+    requester = await _requester(request, body)
     node = _service(request)
     return JSONResponse(await node.run(node.data.put_key, requester, fp, reader, body))
 
@@ -113,8 +108,7 @@ async def put_key(request: Request) -> Response:
 async def get_key(request: Request) -> Response:
     params.query(request, ())
     fp = _fingerprint(request.path_params["fingerprint"])
-    requester = await _requester(request, b"", required=True)
-    assert requester is not None
+    requester = await _requester(request, b"")
     node = _service(request)
     return Response(await node.run(node.data.get_key, requester, fp), media_type=OCTETS)
 
