@@ -34,8 +34,12 @@ TRACE_ENV = "CONTRACTVM_TRACEABILITY"
 
 
 def fingerprint_arg(text: str) -> bytes:
+    return hex32_arg(text, "a fingerprint")
+
+
+def hex32_arg(text: str, what: str) -> bytes:
     try:
-        return parse_fingerprint(text)
+        return parse_hex32(text, what)
     except EnvelopeError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -199,7 +203,7 @@ def log_cmd(fingerprint: bytes, limit: int, rpc: str, key_file: Path | None, pas
 
 
 @main.command("trace")
-@click.argument("object_id", callback=lambda ctx, param, value: fingerprint_arg(value))
+@click.argument("object_id", callback=lambda ctx, param, value: hex32_arg(value, "an object identifier"))
 @click.option("--contract", required=True, envvar=TRACE_ENV, metavar="ADDRESS",
               help=f"The Traceability contract (or set {TRACE_ENV}).")
 @rpc_option
