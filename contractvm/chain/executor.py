@@ -44,7 +44,7 @@ from contractvm.isa import binary, codec
 from contractvm.isa.opcodes import TRANSACTION_BASE_GAS
 from contractvm.isa.program import Function
 from contractvm.isa.types import StructT, Type
-from contractvm.vm import BlockContext, ExecutionResult, Journal, ProgramCache
+from contractvm.vm import BlockContext, EmittedEvent, ExecutionResult, Failure, Journal, ProgramCache, State
 from contractvm.vm import deploy as vm_deploy
 from contractvm.vm import execute as vm_execute
 
@@ -65,8 +65,71 @@ def impersonated_sender(address: bytes) -> bytes:
     return IMPERSONATION_MARKER + address
 
 
+def payload_gas(payload_size: int) -> int:
+    """The intrinsic cost of a transaction whose payload has `payload_size` bytes."""
+    return TRANSACTION_BASE_GAS + PAYLOAD_WORD_GAS * ((payload_size + 31) // 32)
+
+
 def intrinsic_gas(tx: Transaction) -> int:
-    return TRANSACTION_BASE_GAS + PAYLOAD_WORD_GAS * ((len(tx.payload) + 31) // 32)
+    return payload_gas(len(tx.payload))
+
+
+def admission_error(*, kind: TxKind, nonce: int, expected_nonce: int, gas_limit: int, intrinsic: int,
+                    block_gas_limit: int, value: int, fee_per_gas: int, balance: int, payload_size: int) -> str | None:
+    """Why a transaction with these fields cannot be included (rule 1 after the chain id and signature), or None.
+
+    Shared by `BlockExecutor.check` and the test chain (`contractvm/testing/ledger.py`), so both refuse the same
+    transactions with the same words.
+    """
+    if nonce < expected_nonce:
+        return f"nonce {nonce} was already used (the account's next nonce is {expected_nonce})"
+    if nonce > expected_nonce:
+        return f"nonce {nonce} is ahead of the account's next nonce {expected_nonce}"
+    if gas_limit < intrinsic:
+        return f"gas limit {gas_limit} is below the intrinsic cost {intrinsic}"
+    if gas_limit > block_gas_limit:
+        return f"gas limit {gas_limit} exceeds the block gas limit {block_gas_limit}"
+    cost = value + gas_limit * fee_per_gas
+    if balance < cost:
+        return f"insufficient funds: value plus maximum fee is {cost}, the balance is {balance}"
+    if kind == TxKind.TRANSFER and payload_size:
+        return "a transfer carries no payload"
+    return None
+
+
+def call_target(state: State, cache: ProgramCache, address: bytes, function: str) -> Function | str:
+    """The public function a call names, or why there is none (the call then reverts, using no gas)."""
+    code = state.code(address)
+    if code is None:
+        return f"no contract at {address.hex()}"
+    try:
+        program = cache.load(code).program
+    except BytecodeError as exc:
+        return f"the code at {address.hex()} cannot run: {exc}"
+    target = program.function(function)
+    if target is None or not target.public or target.constructor:
+        return f"no public function '{function}'"
+    return target
+
+
+def pay_fee(state: State, sender: bytes, proposer: bytes, fee: int) -> None:
+    """Rule 4: the fee moves from the sender to the block's proposer."""
+    if fee:
+        state.set_balance(sender, state.balance(sender) - fee)
+        state.set_balance(proposer, state.balance(proposer) + fee)
+
+
+def failure_location(failure: Failure) -> str:
+    """A receipt's `error_location`: `<contract hex>:<function>@<pc>`, or empty when no code ran."""
+    return f"{failure.address.hex()}:{failure.function}@{failure.pc}" if failure.pc >= 0 else ""
+
+
+def event_record(state: State, cache: ProgramCache, index: int, event: EmittedEvent) -> EventRecord:
+    """An emitted event as a receipt keeps it: its fields canonically encoded in declaration order."""
+    program = cache.load(state.code(event.address) or b"").program
+    declared = next(e for e in program.events if e.name == event.name)
+    data = codec.encode(StructT(event.name, declared.fields), tuple(v for _, v in event.fields))
+    return EventRecord(address=event.address, name=event.name, data=data, log_index=index)
 
 
 def args_type(params: tuple[Type, ...]) -> StructT:
@@ -130,22 +193,12 @@ class BlockExecutor:
         if not signature_checked and not impersonated and not tx.signature_valid():
             raise TxRejected("bad signature: the transaction was not signed by its sender's key")
         sender = impersonated or tx.sender_address
-        expected = self.nonce(sender)
-        if tx.nonce < expected:
-            raise TxRejected(f"nonce {tx.nonce} was already used (the account's next nonce is {expected})")
-        if tx.nonce > expected:
-            raise TxRejected(f"nonce {tx.nonce} is ahead of the account's next nonce {expected}")
-        need = intrinsic_gas(tx)
-        if tx.gas_limit < need:
-            raise TxRejected(f"gas limit {tx.gas_limit} is below the intrinsic cost {need}")
-        if tx.gas_limit > self.gas_limit:
-            raise TxRejected(f"gas limit {tx.gas_limit} exceeds the block gas limit {self.gas_limit}")
-        cost = tx.value + tx.gas_limit * tx.fee_per_gas
-        have = self.journal.balance(sender)
-        if have < cost:
-            raise TxRejected(f"insufficient funds: value plus maximum fee is {cost}, the balance is {have}")
-        if tx.kind == TxKind.TRANSFER and tx.payload:
-            raise TxRejected("a transfer carries no payload")
+        error = admission_error(kind=tx.kind, nonce=tx.nonce, expected_nonce=self.nonce(sender),
+                                gas_limit=tx.gas_limit, intrinsic=intrinsic_gas(tx), block_gas_limit=self.gas_limit,
+                                value=tx.value, fee_per_gas=tx.fee_per_gas, balance=self.journal.balance(sender),
+                                payload_size=len(tx.payload))
+        if error is not None:
+            raise TxRejected(error)
         if tx.gas_limit > self.gas_limit - self.gas_used:
             raise BlockFull(f"gas limit {tx.gas_limit} exceeds what the block has left "
                             f"({self.gas_limit - self.gas_used})")
@@ -159,9 +212,7 @@ class BlockExecutor:
         status, gas, value, error, where, events, created = self._run(tx, sender, nonce, tx.gas_limit - base_gas)
         gas_used = base_gas + gas
         fee = gas_used * tx.fee_per_gas
-        if fee:
-            self.journal.set_balance(sender, self.journal.balance(sender) - fee)
-            self.journal.set_balance(self.proposer, self.journal.balance(self.proposer) + fee)
+        pay_fee(self.journal, sender, self.proposer, fee)
         self.gas_used += gas_used
         receipt = Receipt(tx_hash=tx.hash, status=status, gas_used=gas_used, fee_paid=fee, return_data=value,
                           error=error, error_location=where, events=events, contract_address=created)
@@ -196,7 +247,7 @@ class BlockExecutor:
             function, arg_bytes = parse_call_payload(tx.payload)
         except ValueError as exc:
             return ReceiptStatus.REVERTED, 0, b"", f"bad call: {exc}", "", (), b""
-        target = self.signature(tx.to, function)
+        target = call_target(self.journal, self.cache, tx.to, function)
         if isinstance(target, str):
             return ReceiptStatus.REVERTED, 0, b"", target, "", (), b""
         try:
@@ -207,41 +258,17 @@ class BlockExecutor:
                             value=tx.value, gas_limit=gas, cache=self.cache)
         return self._outcome(result, target, b"")
 
-    def signature(self, address: bytes, function: str) -> Function | str:
-        """The public function a call names, or why there is none."""
-        code = self.journal.code(address)
-        if code is None:
-            return f"no contract at {address.hex()}"
-        try:
-            program = self.cache.load(code).program
-        except BytecodeError as exc:
-            return f"the code at {address.hex()} cannot run: {exc}"
-        target = program.function(function)
-        if target is None or not target.public or target.constructor:
-            return f"no public function '{function}'"
-        return target
-
     def _outcome(self, result: ExecutionResult, target: Function | None, created: bytes) -> tuple[
             ReceiptStatus, int, bytes, str, str, tuple[EventRecord, ...], bytes]:
         failure = result.failure
         if failure is not None:
             status = ReceiptStatus.OUT_OF_GAS if failure.out_of_gas else ReceiptStatus.REVERTED
-            where = f"{failure.address.hex()}:{failure.function}@{failure.pc}" if failure.pc >= 0 else ""
-            return status, result.gas_used, b"", failure.message, where, (), b""
+            return status, result.gas_used, b"", failure.message, failure_location(failure), (), b""
         data = b""
         if target is not None and target.returns is not None:
             data = codec.encode(target.returns, result.value)
-        events = tuple(self._event(i, e) for i, e in enumerate(result.events))
+        events = tuple(event_record(self.journal, self.cache, i, e) for i, e in enumerate(result.events))
         return ReceiptStatus.SUCCESS, result.gas_used, data, "", "", events, created
-
-    def _event(self, index: int, event: object) -> EventRecord:
-        address = event.address
-        name = event.name
-        fields = event.fields
-        program = self.cache.load(self.journal.code(address) or b"").program
-        declared = next(e for e in program.events if e.name == name)
-        data = codec.encode(StructT(name, declared.fields), tuple(v for _, v in fields))
-        return EventRecord(address=address, name=name, data=data, log_index=index)
 
     def result(self) -> BlockResult:
         """The block's effect on the flat state, sorted, ready to commit."""
@@ -264,5 +291,6 @@ class BlockExecutor:
                            self.gas_used)
 
 
-__all__ = ["NO_CODE", "BlockExecutor", "BlockFull", "BlockResult", "TxRejected", "decode_args", "encode_args",
-           "impersonated_sender", "intrinsic_gas"]
+__all__ = ["NO_CODE", "BlockExecutor", "BlockFull", "BlockResult", "TxRejected", "admission_error", "call_target",
+           "decode_args", "encode_args", "event_record", "failure_location", "impersonated_sender", "intrinsic_gas",
+           "pay_fee", "payload_gas"]
