@@ -124,9 +124,10 @@ def failure_location(failure: Failure) -> str:
     return f"{failure.address.hex()}:{failure.function}@{failure.pc}" if failure.pc >= 0 else ""
 
 
-def event_record(state: State, cache: ProgramCache, index: int, event: EmittedEvent) -> EventRecord:
-    """An emitted event as a receipt keeps it: its fields canonically encoded in declaration order."""
-    program = cache.load(state.code(event.address) or b"").program
+def event_record(code: bytes, cache: ProgramCache, index: int, event: EmittedEvent) -> EventRecord:
+    """An emitted event as a receipt keeps it: its fields canonically encoded in the order `code` (the emitting
+    contract's) declares them."""
+    program = cache.load(code).program
     declared = next(e for e in program.events if e.name == event.name)
     data = codec.encode(StructT(event.name, declared.fields), tuple(v for _, v in event.fields))
     return EventRecord(address=event.address, name=event.name, data=data, log_index=index)
@@ -267,7 +268,8 @@ class BlockExecutor:
         data = b""
         if target is not None and target.returns is not None:
             data = codec.encode(target.returns, result.value)
-        events = tuple(event_record(self.journal, self.cache, i, e) for i, e in enumerate(result.events))
+        events = tuple(event_record(self.journal.code(e.address) or b"", self.cache, i, e)
+                       for i, e in enumerate(result.events))
         return ReceiptStatus.SUCCESS, result.gas_used, data, "", "", events, created
 
     def result(self) -> BlockResult:

@@ -65,6 +65,11 @@ def default(t: Type) -> Value:
 
 
 def encode(t: Type, v: Value) -> bytes:
+    kind = type(t)
+    if kind is IntT:  # the common cases first: storage values, map keys and event fields in every call
+        return int(v).to_bytes(t.bits // 8, "big", signed=t.signed)  # type: ignore[attr-defined, call-overload]
+    if kind is AddressT or kind is DigestT:
+        return bytes(v)  # type: ignore[arg-type]
     out = bytearray()
     _encode(t, v, out, packed=False)
     return bytes(out)
@@ -105,6 +110,8 @@ def _encode(t: Type, v: Value, out: bytearray, packed: bool) -> None:
 
 
 def decode(t: Type, data: bytes) -> Value:
+    if type(t) is IntT and len(data) == t.bits // 8:  # type: ignore[attr-defined]  # the common case first
+        return int.from_bytes(data, "big", signed=t.signed)  # type: ignore[attr-defined]
     value, pos = _decode(t, data, 0)
     if pos != len(data):
         raise CodecError(f"{len(data) - pos} trailing bytes after a {t}")

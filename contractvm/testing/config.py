@@ -10,6 +10,7 @@
     fee_per_gas = 0           # 0: fees off, balances can be asserted exactly
     gas_report = false        # always print the gas report (as --gas-report)
     coverage = false          # always print .ctr line coverage (as --ctr-coverage)
+    chain_replay = false      # replay every test's blocks on a real chain and check them (as --chain-replay)
 
 Every key is optional; an unknown key or a value of the wrong type is an error naming it.
 """
@@ -37,6 +38,7 @@ class ProjectConfig:
     fee_per_gas: int = 0
     gas_report: bool = False
     coverage: bool = False
+    chain_replay: bool = False
 
     @property
     def contracts_dir(self) -> Path | None:
@@ -45,7 +47,8 @@ class ProjectConfig:
 
 _SCHEMA: dict[str, dict[str, type]] = {
     "compiler": {"contracts": str, "deny_warnings": bool},
-    "test": {"paths": list, "accounts": int, "fee_per_gas": int, "gas_report": bool, "coverage": bool},
+    "test": {"paths": list, "accounts": int, "fee_per_gas": int, "gas_report": bool, "coverage": bool,
+             "chain_replay": bool},
 }
 
 

@@ -13,61 +13,81 @@ named like one of them is reached through `contract.functions[name]` / `contract
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from contractvm.chain.model import Receipt as ChainReceipt
-from contractvm.chain.model import ReceiptStatus
+from contractvm.chain.model import ReceiptStatus, call_payload
 from contractvm.isa.program import Function
 from contractvm.testing.abi import Account, Call, show
+from contractvm.testing.args import Arguments
 from contractvm.testing.events import Event, EventType, emitted
 
 if TYPE_CHECKING:
     from contractvm.codegen.artifact import Artifact
     from contractvm.source import SourceFile
     from contractvm.testing.env import Compiled, TestChain
+    from contractvm.testing.ledger import Outcome
 
 
-@dataclass
 class Receipt:
-    """The outcome of one mined transaction, decoded: events, return value, gas."""
+    """The outcome of one mined transaction: events, return value, gas. Events, the return value and the
+    chain's own receipt (`raw`, `tx_hash`) are decoded or built the first time they are read."""
 
-    raw: ChainReceipt
-    call: Call  # what was sent, for messages: `Token.transfer(...)`
-    events: list[Event] = field(default_factory=list)
-    return_value: object = None
-    execution_gas: int = 0  # gas the contract code used (what the compiler's gas bounds bound)
-    block_number: int = 0
-    timestamp: int = 0
+    def __init__(self, chain: TestChain, outcome: Outcome, call: Call) -> None:
+        self.chain = chain
+        self.outcome = outcome
+        self.call = call  # what was sent, for messages: `Token.transfer(...)`
+        self.block_number = outcome.height
+        self.timestamp = outcome.timestamp
+        self.execution_gas = outcome.gas_used - outcome.intrinsic  # the contract code's: what gas bounds bound
 
     @property
     def status(self) -> ReceiptStatus:
-        return self.raw.status
+        return self.outcome.status
 
     @property
     def success(self) -> bool:
-        return self.raw.status == ReceiptStatus.SUCCESS
+        return self.outcome.failure is None
 
     @property
     def gas_used(self) -> int:
         """Gas the transaction used in all, intrinsic cost included: what the fee is charged on."""
-        return self.raw.gas_used
+        return self.outcome.gas_used
 
     @property
     def fee_paid(self) -> int:
-        return self.raw.fee_paid
+        return self.outcome.fee_paid
+
+    @property
+    def contract_address(self) -> bytes:
+        """The deployed contract's address (a successful deployment), else b""."""
+        return self.outcome.created
+
+    @property
+    def error(self) -> str:
+        failure = self.outcome.failure
+        return "" if failure is None else failure.message
+
+    @cached_property
+    def events(self) -> list[Event]:
+        return self.chain.events(self.outcome)
+
+    @cached_property
+    def return_value(self) -> object:
+        target = self.outcome.target
+        if self.outcome.failure is not None or target is None:
+            return None
+        return self.chain.structs.to_python(target.returns, self.outcome.value)
+
+    @cached_property
+    def raw(self) -> ChainReceipt:
+        """The chain's receipt, exactly as `chain.chain` records this transaction."""
+        return self.chain.chain_receipt(self.outcome)
 
     @property
     def tx_hash(self) -> bytes:
         return self.raw.tx_hash
-
-    @property
-    def contract_address(self) -> bytes:
-        return self.raw.contract_address
-
-    @property
-    def error(self) -> str:
-        return self.raw.error
 
     def emitted(self, name: str, **fields: object) -> list[Event]:
         """The events called `name` whose fields include the given values (a list: truthy when any matched)."""
@@ -93,6 +113,8 @@ class ContractFunction:
         self.contract = contract
         self.function = function
         self.abi = abi
+        self.arguments = Arguments(function.params)  # how the arguments are checked and encoded
+        self.prefix = call_payload(function.name)  # a call's payload: this, then the encoded arguments
 
     @property
     def name(self) -> str:
@@ -113,8 +135,10 @@ class ContractFunction:
         if self.function.view:
             if value:
                 raise TypeError(f"{self.contract.name}.{self.name} is a view: it takes no value")
-            return chain.view(self.contract, self.function, args, sender=sender, gas_limit=gas_limit)
-        return chain.transact(self.contract, self.function, args, sender=sender, value=value, gas_limit=gas_limit)
+            return chain.view(self.contract, self.function, args, sender=sender, gas_limit=gas_limit,
+                              arguments=self.arguments)
+        return chain.transact(self.contract, self.function, args, sender=sender, value=value, gas_limit=gas_limit,
+                              arguments=self.arguments, prefix=self.prefix)
 
     def __repr__(self) -> str:
         kind = "view" if self.function.view else "payable" if self.function.payable else "function"

@@ -1,11 +1,17 @@
-"""`TestChain`: the chain a test talks to — a real `Chain` on a memory store, plus the test controls.
+"""`TestChain`: the chain a test talks to — the node's transaction rules in process, plus the test controls.
 
-Every call is a real signed transaction mined in a real block (automine), so tests exercise exactly the
-rules a node applies (nonces, balances, fees, receipts, events); views run through `Chain.call`. The controls
-are thin: time is the next block's timestamp (`Chain.set_next_timestamp`), `mine` mines empty blocks,
-`snapshot`/`revert` are `Chain.snapshot`/`Chain.revert` plus this object's settings, `set_balance` is a
-transfer from (or to) the chain's faucet, `impersonate` uses the chain's development-only
-`allow_impersonation` (see `contractvm/chain/executor.py`). Fees are off (`fee_per_gas = 0`) unless asked.
+Every state-changing call is a transaction from the caller's account, in a block of its own (automine), run
+by `Ledger` (ledger.py) under the rules of the chain's `BlockExecutor`: nonces, balances, gas limits, fees,
+value transfers, receipts and events, failed executions undone. Only what a test cannot see is skipped while
+it runs: signing, hashing, state roots and sealing. `chain.chain` builds those blocks on a real `Chain` when
+asked (replay.py) and checks that every receipt comes out the same; `pytest --chain-replay` does that after
+every test. Views run against the latest state as `Chain.call` does.
+
+The controls are thin: time is the next block's timestamp, `mine` makes empty blocks, `snapshot`/`revert`
+are marks in the ledger's undo logs plus this object's settings, `set_balance` is a transfer from (or to) the
+chain's faucet, `impersonate` lets a test send as an address it has no key for (replayed as the chain's
+development-only impersonated transactions: see `contractvm/chain/executor.py`). Fees are off
+(`fee_per_gas = 0`) unless asked.
 
 The clock is fixed: each block is one second after its parent unless a test moves time, so a run is
 deterministic. Block 0 is at `GENESIS_TIME`.
@@ -20,13 +26,12 @@ from pathlib import Path
 
 from contractvm.chain.accounts import Keypair, dev_keypair
 from contractvm.chain.chain import Chain, ChainError
-from contractvm.chain.executor import decode_args, encode_args, impersonated_sender, intrinsic_gas
+from contractvm.chain.executor import payload_gas
 from contractvm.chain.model import (
     DEFAULT_BLOCK_GAS_LIMIT,
     DEV_BALANCE,
     DEV_CHAIN_ID,
     Genesis,
-    ReceiptStatus,
     Transaction,
     TxKind,
     call_payload,
@@ -36,20 +41,23 @@ from contractvm.chain.model import Receipt as ChainReceipt
 from contractvm.crypto import blake2b256
 from contractvm.isa import codec
 from contractvm.isa.program import Function
-from contractvm.isa.types import Type
+from contractvm.testing import replay
 from contractvm.testing.abi import Account, Call, StructTypes, show
+from contractvm.testing.args import Arguments
 from contractvm.testing.compiling import Compiled, Compiler
 from contractvm.testing.contract import Contract, Receipt
 from contractvm.testing.coverage import TracingCache
-from contractvm.testing.events import decode_event
+from contractvm.testing.events import Event
 from contractvm.testing.failures import CallFailed, Location, locate
 from contractvm.testing.gas import GasLog
+from contractvm.testing.ledger import Ledger, Mark, Outcome, Rejected, Sent, TimeError
 from contractvm.vm import ExecutionResult, ProgramCache
 
 GENESIS_TIME = 1_700_000_000
 DEFAULT_GAS_LIMIT = 5_000_000
 FAUCET_BALANCE = 2**255  # what set_balance hands out from (and takes back to)
 AUTHORITY = Keypair.from_seed(blake2b256(b"contractvm testing authority"))  # signs blocks, holds the faucet
+TRANSFER_GAS = payload_gas(0)  # a transfer's gas limit is exactly its intrinsic cost
 
 
 class TransactionRejected(Exception):
@@ -58,10 +66,13 @@ class TransactionRejected(Exception):
 
 @dataclass(frozen=True)
 class Snapshot:
-    height: int
-    next_timestamp: int | None
+    mark: Mark
     fee_per_gas: int
     impersonated: frozenset[bytes]
+
+    @property
+    def height(self) -> int:
+        return self.mark.height
 
 
 def testing_genesis(n_accounts: int) -> Genesis:
@@ -81,8 +92,9 @@ class TestChain:
     def __init__(self, *, n_accounts: int = 10, fee_per_gas: int = 0, coverage: bool = False,
                  gas_report: bool = False, compiler: Compiler | None = None) -> None:
         self.cache: ProgramCache = TracingCache() if coverage else ProgramCache()
-        self.chain = Chain.memory(testing_genesis(n_accounts), signers=(AUTHORITY,), clock=lambda: GENESIS_TIME,
-                                  cache=self.cache, allow_impersonation=True)
+        self.genesis = testing_genesis(n_accounts)
+        self.ledger = Ledger(self.genesis, AUTHORITY.address, self.cache)
+        self._chain: Chain | None = None  # the real chain, built when first asked for (`chain`)
         self.compiler = compiler or Compiler()
         self.gas_log = GasLog() if gas_report else None
         self.fee_per_gas = fee_per_gas
@@ -97,19 +109,38 @@ class TestChain:
     # Reading
 
     @property
+    def chain(self) -> Chain:
+        """The blocks so far as a real `Chain` (memory store): signed, sealed, with state roots, receipts and
+        events. Built on first use and brought up to date on each use (`replay`)."""
+        return self.replay()
+
+    def replay(self) -> Chain:
+        """Bring the real chain up to this one: build each block made since the last replay with its signed
+        transaction, and check the chain's receipt against the test's (ReplayMismatch if they differ)."""
+        if self._chain is None:
+            self._chain = Chain.memory(self.genesis, signers=(AUTHORITY,), clock=lambda: GENESIS_TIME,
+                                       allow_impersonation=True)
+        replay.replay(self.ledger.blocks, self._chain, keys=self._keys, cache=self.cache)
+        return self._chain
+
+    @property
     def height(self) -> int:
-        return self.chain.height
+        return self.ledger.height
 
     @property
     def time(self) -> int:
         """The timestamp the next block (so the next transaction, and every view now) sees as `block.time`."""
-        return self.chain.upcoming_timestamp()
+        return self.ledger.upcoming
 
     def balance(self, address: bytes) -> int:
-        return self.chain.balance(bytes(address))
+        return self.ledger.balance(bytes(address))
 
     def nonce(self, address: bytes) -> int:
-        return self.chain.nonce(bytes(address))
+        return self.ledger.nonce(bytes(address))
+
+    def code(self, address: bytes) -> bytes | None:
+        """The code of the contract at `address` (None if there is none)."""
+        return self.ledger.code(bytes(address))
 
     # Controls
 
@@ -117,25 +148,30 @@ class TestChain:
         """The next block comes `seconds` later than it would have: `chain.time` grows by exactly `seconds`."""
         if seconds < 0:
             raise ValueError("time only moves forward")
-        self.chain.set_next_timestamp(self.time + seconds)
+        self.set_time(self.time + seconds)
 
     def set_time(self, timestamp: int) -> None:
         """The next block's timestamp (after the latest block's)."""
-        self.chain.set_next_timestamp(timestamp)
+        try:
+            self.ledger.set_next_time(timestamp)
+        except TimeError as exc:
+            raise ChainError(str(exc)) from None
 
     def mine(self, blocks: int = 1) -> None:
         """Mine `blocks` empty blocks (each one second after the last, the first at `chain.time`)."""
         for _ in range(blocks):
-            self.chain.mine()
+            self.ledger.mine()
 
     def set_balance(self, address: bytes, amount: int) -> None:
         """Give `address` exactly `amount`: a transfer from the faucet, or of the excess to it (as `address`,
         impersonated). Mines one block, fees off; a contract's code and storage are untouched."""
         have = self.balance(address)
         if amount > have:
-            self._send(AUTHORITY.address, TxKind.TRANSFER, bytes(address), amount - have, fee=0)
+            self._send(AUTHORITY.address, TxKind.TRANSFER, bytes(address), amount - have, gas_limit=TRANSFER_GAS,
+                       fee=0)
         elif amount < have:
-            self._send(bytes(address), TxKind.TRANSFER, AUTHORITY.address, have - amount, fee=0, impersonate=True)
+            self._send(bytes(address), TxKind.TRANSFER, AUTHORITY.address, have - amount, gas_limit=TRANSFER_GAS,
+                       fee=0, impersonate=True)
 
     def impersonate(self, address: bytes, label: str = "") -> Account:
         """Let tests send transactions as `address` (any account or contract) without its key, until the
@@ -145,24 +181,22 @@ class TestChain:
 
     def transfer(self, to: bytes, value: int, *, sender: bytes | None = None) -> Receipt:
         """Send native tokens."""
-        raw, tx = self._send(self._sender(sender), TxKind.TRANSFER, bytes(to), value)
-        return self._receipt(raw, Call("transfer", (to, value)), None, intrinsic_gas(tx))
+        outcome = self._send(self._sender(sender), TxKind.TRANSFER, bytes(to), value, gas_limit=TRANSFER_GAS)
+        return self._receipt(outcome, Call("transfer", (to, value)))
 
     # Snapshots
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(self.chain.height, self.chain.next_timestamp, self.fee_per_gas,
-                        frozenset(self._impersonated))
+        return Snapshot(self.ledger.mark(), self.fee_per_gas, frozenset(self._impersonated))
 
     def revert(self, snapshot: Snapshot) -> None:
         """Back to `snapshot`: its blocks, its next block time, fees and impersonations."""
-        chain = self.chain
-        if chain.height < snapshot.height:
-            raise ChainError(f"cannot revert to height {snapshot.height}: the chain is at {chain.height} "
-                             "(snapshots are reverted in the reverse order they were taken)")
-        if chain.height != snapshot.height or chain.pending or chain.next_timestamp != snapshot.next_timestamp:
-            chain.revert(snapshot.height)
-            chain.next_timestamp = snapshot.next_timestamp
+        try:
+            self.ledger.rewind(snapshot.mark)
+        except ValueError as exc:
+            raise ChainError(str(exc)) from None
+        if self._chain is not None and self._chain.height > snapshot.height:
+            self._chain.revert(snapshot.height)
         self.fee_per_gas = snapshot.fee_per_gas
         self._impersonated = set(snapshot.impersonated)
 
@@ -184,42 +218,47 @@ class TestChain:
         __tracebackhide__ = True
         compiled = self.compiler.compile(target)
         ctor = compiled.program.constructor
-        params = ctor.params if ctor is not None else ()
         call = Call(f"deploying {compiled.artifact.contract}", args)
-        payload = deploy_payload(compiled.artifact.bytecode, self._encode(params, args, call))
-        raw, tx = self._send(self._sender(sender), TxKind.DEPLOY, bytes(20), value, payload, gas_limit)
-        receipt = self._receipt(raw, call, None, intrinsic_gas(tx), compiled)
-        if self.gas_log is not None and receipt.success:
+        code = compiled.artifact.bytecode
+        arg_bytes, plain = self._encode(Arguments(ctor.params if ctor is not None else ()), args, call)
+        outcome = self._send(self._sender(sender), TxKind.DEPLOY, bytes(20), value, deploy_payload(code, arg_bytes),
+                             gas_limit, args=plain, code=code)
+        receipt = self._receipt(outcome, call, compiled)
+        if self.gas_log is not None:
             bound = compiled.artifact.abi["constructor"]["gas_bound"] if ctor is not None else None
             self.gas_log.record(compiled.artifact.contract, "(deploy)", receipt.execution_gas, bound)
-        return Contract(self, raw.contract_address, compiled, receipt)
+        return Contract(self, outcome.created, compiled, receipt)
 
     def at(self, address: bytes, target: str | Path) -> Contract:
         """The contract at `address`, described by the source `target` (whose bytecode must be the one there)."""
         compiled = self.compiler.compile(target)
-        if self.chain.code(bytes(address)) != compiled.artifact.bytecode:
+        if self.code(address) != compiled.artifact.bytecode:
             raise ValueError(f"the code at {show(address)} is not {compiled.label}'s")
         return Contract(self, bytes(address), compiled)
 
     def transact(self, contract: Contract, function: Function, args: Sequence[object], *, sender: bytes | None,
-                 value: int, gas_limit: int | None) -> Receipt:
+                 value: int, gas_limit: int | None, arguments: Arguments | None = None,
+                 prefix: bytes | None = None) -> Receipt:
+        """Send a call of `function` (its `Arguments` and payload prefix may be given, prepared once)."""
         __tracebackhide__ = True
         call = Call(f"{contract.name}.{function.name}", tuple(args))
-        payload = call_payload(function.name, self._encode(function.params, args, call))
-        raw, tx = self._send(self._sender(sender), TxKind.CALL, bytes(contract.address), value, payload, gas_limit)
-        receipt = self._receipt(raw, call, function, intrinsic_gas(tx))
+        arg_bytes, plain = self._encode(arguments or Arguments(function.params), args, call)
+        payload = (call_payload(function.name) if prefix is None else prefix) + arg_bytes
+        outcome = self._send(self._sender(sender), TxKind.CALL, bytes(contract.address), value, payload, gas_limit,
+                             function=function.name, args=plain)
+        receipt = self._receipt(outcome, call)
         if self.gas_log is not None:
             self.gas_log.record(contract.name, function.name, receipt.execution_gas,
                                 contract.functions[function.name].gas_bound)
         return receipt
 
     def view(self, contract: Contract, function: Function, args: Sequence[object], *, sender: bytes | None,
-             gas_limit: int | None) -> object:
+             gas_limit: int | None, arguments: Arguments | None = None) -> object:
         __tracebackhide__ = True
         call = Call(f"{contract.name}.{function.name}", tuple(args))
-        plain = decode_args(function.params, self._encode(function.params, args, call))
-        result = self.chain.call(bytes(contract.address), function.name, plain, sender=bytes(self._sender(sender)),
-                                 gas_limit=gas_limit)
+        _, plain = self._encode(arguments or Arguments(function.params), args, call)
+        result = self.ledger.view(bytes(contract.address), function.name, plain, sender=bytes(self._sender(sender)),
+                                  gas_limit=gas_limit)
         if result.failure is not None:
             raise self._failed_view(result, call)
         if self.gas_log is not None:
@@ -227,82 +266,79 @@ class TestChain:
                                 contract.functions[function.name].gas_bound)
         return self.structs.to_python(function.returns, result.value)
 
+    # What receipts show
+
+    def transaction(self, outcome: Outcome) -> Transaction:
+        """The signed transaction `outcome` ran (as `chain.chain` has it)."""
+        return replay.transaction(outcome.sent, self.genesis.chain_id, self._keys)
+
+    def chain_receipt(self, outcome: Outcome) -> ChainReceipt:
+        """The chain's own receipt for `outcome` (as `chain.chain` has it)."""
+        return replay.receipt(outcome, self.transaction(outcome).hash, self.cache)
+
+    def events(self, outcome: Outcome) -> list[Event]:
+        """The events of `outcome`, decoded as a test sees them."""
+        events = []
+        for code, emitted in zip(outcome.event_code, outcome.events, strict=True):
+            program = self.cache.load(code).program
+            decl = next(e for e in program.events if e.name == emitted.name)
+            fields = {name: self.structs.to_python(t, value)
+                      for (name, t), (_, value) in zip(decl.fields, emitted.fields, strict=True)}
+            events.append(Event(emitted.name, fields, emitted.address))
+        return events
+
     # Transactions
 
     def _sender(self, sender: bytes | None) -> bytes:
         return self.accounts[0] if sender is None else sender
 
-    def _encode(self, params: tuple[Type, ...], args: Sequence[object], call: Call) -> bytes:
-        if len(args) != len(params):
-            raise TypeError(f"{call}: takes {len(params)} arguments, {len(args)} given")
+    def _encode(self, arguments: Arguments, args: Sequence[object], call: Call) -> tuple[bytes, tuple[object, ...]]:
+        """The arguments' canonical encoding, and the plain values a node decodes from it."""
         try:
-            return encode_args(params, tuple(args))
+            return arguments.encode(args)
         except (codec.CodecError, ValueError, TypeError) as exc:
             raise TypeError(f"{call}: {exc}") from None
 
     def _send(self, sender: bytes, kind: TxKind, to: bytes, value: int, payload: bytes = b"",
-              gas_limit: int | None = None, *, fee: int | None = None,
-              impersonate: bool = False) -> tuple[ChainReceipt, Transaction]:
+              gas_limit: int | None = None, *, fee: int | None = None, impersonate: bool = False,
+              function: str = "", args: tuple[object, ...] = (), code: bytes = b"") -> Outcome:
         address = bytes(sender)
-        keypair = self._keys.get(address)
-        if keypair is None and not (impersonate or address in self._impersonated):
+        if address not in self._keys and not (impersonate or address in self._impersonated):
             raise TransactionRejected(f"no key for {show(sender)}: call chain.impersonate(address) to send as it")
-        sender_field = keypair.public_key if keypair is not None else impersonated_sender(address)
-        nonce = self.chain.nonce(address)
-        fee_per_gas = self.fee_per_gas if fee is None else fee
-
-        def build(gas: int) -> Transaction:
-            return Transaction(chain_id=self.chain.genesis.chain_id, nonce=nonce, sender=sender_field, kind=kind,
-                               to=to, value=value, gas_limit=gas, fee_per_gas=fee_per_gas, payload=payload)
-
-        if kind == TxKind.TRANSFER:
-            tx = build(intrinsic_gas(build(0)))  # a transfer's gas limit is exactly its intrinsic cost
-        else:
-            tx = build(DEFAULT_GAS_LIMIT if gas_limit is None else gas_limit)
-        if keypair is not None:
-            tx = tx.signed(keypair)
+        ledger = self.ledger
+        sent = Sent(address, ledger.nonces.get(address, 0), kind, to, value,
+                    DEFAULT_GAS_LIMIT if gas_limit is None else gas_limit,
+                    self.fee_per_gas if fee is None else fee, payload)
         try:
-            return self.chain.send(tx), tx
-        except ChainError as exc:
-            raise TransactionRejected(str(exc)) from None
+            return ledger.send(sent, function, args, code)
+        except Rejected as exc:
+            raise TransactionRejected(f"transaction rejected: {exc}") from None
 
-    def _receipt(self, raw: ChainReceipt, call: Call, function: Function | None, intrinsic: int,
-                 deploying: Compiled | None = None) -> Receipt:
+    def _receipt(self, outcome: Outcome, call: Call, deploying: Compiled | None = None) -> Receipt:
         __tracebackhide__ = True
-        head = self.chain.head
-        receipt = Receipt(raw, call, execution_gas=raw.gas_used - intrinsic, block_number=head.height,
-                          timestamp=head.timestamp)
-        if raw.status != ReceiptStatus.SUCCESS:
-            raise self._failed_tx(receipt, deploying)
-        for record in raw.events:
-            program = self.cache.load(self.chain.code(record.address) or b"").program
-            decl = next(e for e in program.events if e.name == record.name)
-            receipt.events.append(decode_event(decl, record.address, record.data, self.structs))
-        if function is not None and function.returns is not None:
-            receipt.return_value = self.structs.to_python(function.returns, codec.decode(function.returns,
-                                                                                         raw.return_data))
+        receipt = Receipt(self, outcome, call)
+        if outcome.failure is not None:
+            raise self._failed_tx(receipt, outcome, deploying)
         return receipt
 
     # Failures
 
-    def _failed_tx(self, receipt: Receipt, deploying: Compiled | None) -> CallFailed:
-        raw = receipt.raw
-        out_of_gas = raw.status == ReceiptStatus.OUT_OF_GAS
+    def _failed_tx(self, receipt: Receipt, outcome: Outcome, deploying: Compiled | None) -> CallFailed:
+        failure = outcome.failure
+        assert failure is not None
         location = None
-        if raw.error_location:
-            address_hex, _, rest = raw.error_location.partition(":")
-            function, _, pc = rest.rpartition("@")
-            compiled = self.compiler.by_code.get(self.chain.code(bytes.fromhex(address_hex)) or b"", deploying)
-            location = self._locate(compiled, function, int(pc), out_of_gas, raw.error)
-        return CallFailed(raw.error, out_of_gas=out_of_gas, call=receipt.call, location=location, receipt=receipt,
-                          gas_used=raw.gas_used)
+        if failure.pc >= 0:
+            compiled = self.compiler.by_code.get(self.code(failure.address) or b"", deploying)
+            location = self._locate(compiled, failure.function, failure.pc, failure.out_of_gas, failure.message)
+        return CallFailed(failure.message, out_of_gas=failure.out_of_gas, call=receipt.call, location=location,
+                          receipt=receipt, gas_used=outcome.gas_used)
 
     def _failed_view(self, result: ExecutionResult, call: Call) -> CallFailed:
         failure = result.failure
         assert failure is not None
         location = None
         if failure.pc >= 0:
-            compiled = self.compiler.by_code.get(self.chain.code(failure.address) or b"")
+            compiled = self.compiler.by_code.get(self.code(failure.address) or b"")
             location = self._locate(compiled, failure.function, failure.pc, failure.out_of_gas, failure.message)
         return CallFailed(failure.message, out_of_gas=failure.out_of_gas, call=call, location=location,
                           gas_used=result.gas_used)

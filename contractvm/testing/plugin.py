@@ -10,7 +10,9 @@ fixture's teardown, so each test starts from the state its fixtures made and lea
 Hypothesis example runs in its own snapshot too.
 
 Options: `--gas-report` prints per contract and function the calls and min/median/max gas at the end;
-`--ctr-coverage` prints the `.ctr` lines that ran (per file %, missed lines). Marker:
+`--ctr-coverage` prints the `.ctr` lines that ran (per file %, missed lines); `--chain-replay` replays every
+test's blocks (and every Hypothesis example's) on a real chain before they are undone, checking each receipt
+(a `ReplayMismatch` fails the test). Marker:
 `@pytest.mark.fees(per_gas=1)` runs the test body with fees on. Settings from `contractvm.toml` (config.py).
 Everything heavy is imported only when a test first asks for the chain.
 """
@@ -37,6 +39,7 @@ class PluginState:
         self.project = project
         self.gas_report = bool(config.getoption("contractvm_gas_report")) or project.gas_report
         self.coverage = bool(config.getoption("contractvm_coverage")) or project.coverage
+        self.replay = bool(config.getoption("contractvm_chain_replay")) or project.chain_replay
         self.env: TestChain | None = None
 
     def start(self) -> TestChain:
@@ -71,6 +74,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="print the gas used per contract function (calls, min/median/max) at the end")
     group.addoption("--ctr-coverage", action="store_true", dest="contractvm_coverage",
                     help="print line coverage of the .ctr contracts the tests compiled (per file %, missed lines)")
+    group.addoption("--chain-replay", action="store_true", dest="contractvm_chain_replay",
+                    help="replay each test's transactions as signed blocks on a real chain and check every receipt")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -135,14 +140,18 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None]:
     marker = item.get_closest_marker("fees")
     if marker is not None:
         env.fee_per_gas = int(marker.kwargs.get("per_gas", marker.args[0] if marker.args else 1))
-    _isolate_examples(item, env)
+    replay = _state(item.config).replay  # type: ignore[union-attr]
+    _isolate_examples(item, env, replay)
     try:
-        return (yield)
+        result = yield
+        if replay:
+            env.replay()  # a ReplayMismatch fails the test
+        return result
     finally:
         env.revert(snapshot)
 
 
-def _isolate_examples(item: pytest.Item, env: TestChain) -> None:
+def _isolate_examples(item: pytest.Item, env: TestChain, replay: bool) -> None:
     """Run each Hypothesis example of the test in its own snapshot (through Hypothesis's `inner_test` hook)."""
     handle = getattr(getattr(item, "obj", None), "hypothesis", None)
     inner = getattr(handle, "inner_test", None)
@@ -152,7 +161,10 @@ def _isolate_examples(item: pytest.Item, env: TestChain) -> None:
 
     def isolated(*args: Any, **kwargs: Any) -> Any:
         with env.isolate():
-            return original(*args, **kwargs)
+            result = original(*args, **kwargs)
+            if replay:
+                env.replay()  # the example's blocks, before they are undone
+            return result
 
     isolated._contractvm_original = original  # type: ignore[attr-defined]
     handle.inner_test = isolated

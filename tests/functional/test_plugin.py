@@ -259,6 +259,48 @@ def test_it(counter, chain):
     result.stderr.fnmatch_lines(["*unknown key 'fees' in [[]test]*"])
 
 
+REPLAYED = """
+import dataclasses
+from hypothesis import given, settings, strategies as st
+
+@pytest.mark.fees(per_gas=1)
+def test_fees_and_strangers(counter, chain, accounts):
+    counter.bump(sender=accounts[1])
+    chain.set_balance(bytes(range(20)), 10**18)
+    counter.bump(sender=chain.impersonate(bytes(range(20))))
+    chain.set_balance(accounts[2], 5)
+    chain.mine(2)
+
+@settings(max_examples=5)
+@given(n=st.integers(1, 50))
+def test_examples(counter, chain, n):
+    counter.add(n)
+    seen.append(chain.replay().height)
+
+def test_examples_were_replayed(chain):
+    assert seen and chain.chain.height < min(seen)  # each example's blocks were built, then undone
+
+def test_a_disagreement_fails_the_test(counter, chain):
+    counter.bump()
+    timestamp, outcome = chain.ledger.blocks[-1]
+    chain.ledger.blocks[-1] = (timestamp, dataclasses.replace(outcome, fee_paid=outcome.fee_paid + 1))
+
+seen = []
+"""
+
+
+def test_chain_replay_checks_every_test_and_example(project: pytest.Pytester) -> None:
+    result = run(project, REPLAYED, "--chain-replay")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["*ReplayMismatch: block *fee_paid: chain 0, test chain 1*contractvm bug*"])
+    project.makefile(".toml", contractvm='[test]\nchain_replay = true\n')
+    result = project.runpytest_inprocess("-p", "no:cacheprovider", "-k", "disagreement")
+    result.assert_outcomes(failed=1)
+    project.makefile(".toml", contractvm='[test]\nchain_replay = false\n')
+    result = project.runpytest_inprocess("-p", "no:cacheprovider", "-k", "disagreement")
+    result.assert_outcomes(passed=1)
+
+
 # Strategies (run directly: they need no session)
 
 ARTIFACT = compile_text(COUNTER)

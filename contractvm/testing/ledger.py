@@ -1,0 +1,213 @@
+"""`Ledger`: the test chain's state and rules, in process — the chain's block rules without the block-making.
+
+Each transaction is its own block, as on a development node with automine, and is checked and run by the rules
+of `contractvm/chain/executor.py`, through the functions that module shares (`admission_error`, `call_target`,
+`pay_fee`): the same nonces, balance and gas-limit checks with the same words, the intrinsic cost, the value
+transfer, the fee to the proposer, a failed execution undone. What is left out is what a test does not see:
+signatures (the test chain holds every key it sends with, or impersonates), encoding and hashing, the Merkle
+state root, sealing. The blocks are kept (`blocks`) so `contractvm/testing/replay.py` can build the very same
+blocks on a real `Chain` on demand and check that it gives the same receipts.
+
+State lives in one `Journal` over the genesis balances; snapshots are marks in its undo log (and in the nonces'
+own), so `rewind` costs what was done since the mark, not the size of the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contractvm.chain.executor import admission_error, call_target, pay_fee, payload_gas
+from contractvm.chain.model import Genesis, ReceiptStatus, TxKind, contract_address
+from contractvm.isa.program import Function
+from contractvm.vm import BlockContext, EmittedEvent, ExecutionResult, Failure, Journal, MemoryState, ProgramCache
+from contractvm.vm import deploy as vm_deploy
+from contractvm.vm import execute as vm_execute
+
+
+class Rejected(Exception):
+    """The chain would not include the transaction: the message says why, in the executor's words."""
+
+
+class TimeError(ValueError):
+    """A block time that is not after the latest block's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A transaction as the test sent it: everything the signed `Transaction` is built from, but the key."""
+
+    sender: bytes  # the address it is sent as
+    nonce: int
+    kind: TxKind
+    to: bytes
+    value: int
+    gas_limit: int
+    fee_per_gas: int
+    payload: bytes  # exactly the transaction's payload (a call's name and encoded arguments, or code and arguments)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one transaction did: its receipt's fields, still as Python values (encoded only when asked)."""
+
+    sent: Sent
+    height: int
+    timestamp: int
+    status: ReceiptStatus
+    gas_used: int  # intrinsic cost included: what the fee is charged on
+    intrinsic: int
+    fee_paid: int
+    value: object  # the return value, as the VM gave it
+    events: tuple[EmittedEvent, ...]
+    event_code: tuple[bytes, ...]  # the code of each event's emitter: its declaration says how to read it
+    failure: Failure | None
+    created: bytes  # a successful deployment's address, else b""
+    target: Function | None  # the function a call ran (its return type encodes `value`)
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    height: int
+    head_time: int
+    next_time: int | None
+    journal: int
+    nonces: int
+
+
+_SUCCESS, _REVERTED, _OUT_OF_GAS = ReceiptStatus.SUCCESS, ReceiptStatus.REVERTED, ReceiptStatus.OUT_OF_GAS
+
+
+class Ledger:
+    """The blocks a test made and the state they left (see the module docstring)."""
+
+    def __init__(self, genesis: Genesis, proposer: bytes, cache: ProgramCache) -> None:
+        base = MemoryState()
+        for address, balance in genesis.accounts:
+            base.set_balance(address, balance)
+        self.genesis = genesis
+        self.proposer = proposer
+        self.cache = cache
+        self.gas_limit = genesis.block_gas_limit
+        self.state = Journal(base)
+        self.nonces: dict[bytes, int] = {}
+        self._nonce_undo: list[tuple[bytes, int]] = []
+        self.height = 0
+        self.head_time = genesis.timestamp
+        self.next_time: int | None = None
+        self.blocks: list[tuple[int, Outcome | None]] = []  # block h is blocks[h - 1]: (timestamp, its transaction)
+
+    # Time
+
+    @property
+    def upcoming(self) -> int:
+        """The next block's timestamp: the one set, else one second after the latest block."""
+        return self.head_time + 1 if self.next_time is None else self.next_time
+
+    def set_next_time(self, timestamp: int) -> None:
+        if timestamp <= self.head_time:
+            raise TimeError(f"block times strictly increase: the head is at {self.head_time}")
+        self.next_time = timestamp
+
+    def mine(self) -> None:
+        """An empty block."""
+        self._seal(self.upcoming, None)
+
+    def _seal(self, timestamp: int, outcome: Outcome | None) -> None:
+        self.height += 1
+        self.head_time = timestamp
+        self.next_time = None
+        self.blocks.append((timestamp, outcome))
+
+    # State
+
+    def nonce(self, address: bytes) -> int:
+        return self.nonces.get(address, 0)
+
+    def balance(self, address: bytes) -> int:
+        return self.state.balance(address)
+
+    def code(self, address: bytes) -> bytes | None:
+        return self.state.code(address)
+
+    # Transactions
+
+    def send(self, sent: Sent, function: str = "", args: tuple[object, ...] = (), code: bytes = b"") -> Outcome:
+        """Run `sent` in a block of its own; `function` and `args` (a call) or `code` and `args` (a deployment)
+        are what its payload encodes. Raises Rejected when the chain would not include it."""
+        sender = sent.sender
+        state = self.state
+        intrinsic = payload_gas(len(sent.payload))
+        error = admission_error(kind=sent.kind, nonce=sent.nonce, expected_nonce=self.nonces.get(sender, 0),
+                                gas_limit=sent.gas_limit, intrinsic=intrinsic, block_gas_limit=self.gas_limit,
+                                value=sent.value, fee_per_gas=sent.fee_per_gas, balance=state.balance(sender),
+                                payload_size=len(sent.payload))
+        if error is not None:
+            raise Rejected(error)
+        self._nonce_undo.append((sender, sent.nonce))
+        self.nonces[sender] = sent.nonce + 1
+        timestamp = self.upcoming
+        block = BlockContext(self.height + 1, timestamp)
+        gas = sent.gas_limit - intrinsic
+        target: Function | None = None
+        created = b""
+        if sent.kind == TxKind.TRANSFER:
+            state.set_balance(sender, state.balance(sender) - sent.value)
+            state.set_balance(sent.to, state.balance(sent.to) + sent.value)
+            result = ExecutionResult(True, None, 0, (), None)
+        elif sent.kind == TxKind.DEPLOY:
+            created = contract_address(sender, sent.nonce)
+            result = vm_deploy(state, block, caller=sender, address=created, code=code, args=args, value=sent.value,
+                               gas_limit=gas, cache=self.cache)
+        else:
+            found = call_target(state, self.cache, sent.to, function)
+            if isinstance(found, str):
+                result = ExecutionResult(False, None, 0, (), Failure(found, sent.to, function, -1))
+            else:
+                target = found
+                result = vm_execute(state, block, caller=sender, address=sent.to, function=function, args=args,
+                                    value=sent.value, gas_limit=gas, cache=self.cache)
+        gas_used = intrinsic + result.gas_used
+        fee = gas_used * sent.fee_per_gas
+        pay_fee(state, sender, self.proposer, fee)
+        failure = result.failure
+        if failure is None:
+            status = _SUCCESS
+        else:
+            status = _OUT_OF_GAS if failure.out_of_gas else _REVERTED
+            created = b""
+        events = result.events if failure is None else ()
+        codes = tuple(state.code(e.address) or b"" for e in events)
+        outcome = Outcome(sent, block.height, timestamp, status, gas_used, intrinsic, fee, result.value, events, codes,
+                          failure, created, target)
+        self._seal(timestamp, outcome)
+        return outcome
+
+    def view(self, address: bytes, function: str, args: tuple[object, ...], *, sender: bytes,
+             gas_limit: int | None) -> ExecutionResult:
+        """Run a function against the latest state, as in the next block, keeping nothing (`Chain.call`)."""
+        return vm_execute(self.state, BlockContext(self.height + 1, self.upcoming), caller=sender, address=address,
+                          function=function, args=args, gas_limit=gas_limit or self.gas_limit, cache=self.cache,
+                          static=True)
+
+    # Snapshots
+
+    def mark(self) -> Mark:
+        return Mark(self.height, self.head_time, self.next_time, self.state.checkpoint(), len(self._nonce_undo))
+
+    def rewind(self, mark: Mark) -> None:
+        """Back to `mark`: its blocks, state, nonces and next block time. Marks are rewound newest first."""
+        if self.height < mark.height:
+            raise ValueError(f"cannot revert to height {mark.height}: the chain is at {self.height} "
+                             "(snapshots are reverted in the reverse order they were taken)")
+        self.state.rollback(mark.journal)
+        undo = self._nonce_undo
+        while len(undo) > mark.nonces:
+            address, previous = undo.pop()
+            if previous:
+                self.nonces[address] = previous
+            else:
+                del self.nonces[address]
+        del self.blocks[mark.height:]
+        self.height = mark.height
+        self.head_time = mark.head_time
+        self.next_time = mark.next_time
