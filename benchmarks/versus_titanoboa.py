@@ -15,7 +15,9 @@ Figures, each measured on these sides:
 - calls/s in process. contractvm: `contractvm.runner.Runner` (the VM called directly on an in-memory
   state, one journal per call, committed when it succeeds: like titanoboa, no transaction, no block), and
   `TestChain`, the pytest plugin's chain (`contractvm/testing/env.py`: every state-changing call is a
-  signed transaction mined in its own block, with receipt and events decoded; a view is `Chain.call`).
+  transaction in a block of its own, run in process under the chain executor's rules — nonce, balance and
+  gas checks, intrinsic gas, fees — and returns a receipt whose events are decoded when read, as titanoboa's
+  logs are; a view runs as `Chain.call` does).
   titanoboa: calls through the contract object (`boa.loads`, `sender=`, `value=`), its default mode.
 - the tight loop: VM instructions/s. contractvm's instructions are counted by stepping the reference
   handlers once (as `vm_loop.py` does); titanoboa's are the EVM opcodes py-evm executed for the call (the
@@ -149,7 +151,7 @@ def contractvm_runner() -> Side:
 
 
 def contractvm_plugin() -> Side:
-    """The pytest plugin's `TestChain`: a real chain in memory, one signed transaction and one block per call."""
+    """The pytest plugin's `TestChain`: one transaction and one block per call, run in process by the chain's rules."""
     chain = TestChain()
     owner, buyer, supplier = chain.accounts[0], chain.accounts[1], chain.accounts[2]
     token: Any = chain.deploy(CONTRACTS / "token.ctr", SUPPLY, sender=owner)

@@ -75,8 +75,8 @@ class Receipt:
 
     @cached_property
     def return_value(self) -> object:
-        target = self.outcome.target
-        if self.outcome.failure is not None or target is None:
+        target = self.outcome.target(self.chain.cache)
+        if target is None:
             return None
         return self.chain.structs.to_python(target.returns, self.outcome.value)
 
@@ -115,6 +115,8 @@ class ContractFunction:
         self.abi = abi
         self.arguments = Arguments(function.params)  # how the arguments are checked and encoded
         self.prefix = call_payload(function.name)  # a call's payload: this, then the encoded arguments
+        self.label = f"{contract.name}.{function.name}"  # for messages
+        self.to = bytes(contract.address)
 
     @property
     def name(self) -> str:
@@ -135,10 +137,8 @@ class ContractFunction:
         if self.function.view:
             if value:
                 raise TypeError(f"{self.contract.name}.{self.name} is a view: it takes no value")
-            return chain.view(self.contract, self.function, args, sender=sender, gas_limit=gas_limit,
-                              arguments=self.arguments)
-        return chain.transact(self.contract, self.function, args, sender=sender, value=value, gas_limit=gas_limit,
-                              arguments=self.arguments, prefix=self.prefix)
+            return chain.view(self, args, sender=sender, gas_limit=gas_limit)
+        return chain.transact(self, args, sender=sender, value=value, gas_limit=gas_limit)
 
     def __repr__(self) -> str:
         kind = "view" if self.function.view else "payable" if self.function.payable else "function"

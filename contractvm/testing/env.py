@@ -34,18 +34,16 @@ from contractvm.chain.model import (
     Genesis,
     Transaction,
     TxKind,
-    call_payload,
     deploy_payload,
 )
 from contractvm.chain.model import Receipt as ChainReceipt
 from contractvm.crypto import blake2b256
 from contractvm.isa import codec
-from contractvm.isa.program import Function
 from contractvm.testing import replay
 from contractvm.testing.abi import Account, Call, StructTypes, show
 from contractvm.testing.args import Arguments
 from contractvm.testing.compiling import Compiled, Compiler
-from contractvm.testing.contract import Contract, Receipt
+from contractvm.testing.contract import Contract, ContractFunction, Receipt
 from contractvm.testing.coverage import TracingCache
 from contractvm.testing.events import Event
 from contractvm.testing.failures import CallFailed, Location, locate
@@ -236,35 +234,33 @@ class TestChain:
             raise ValueError(f"the code at {show(address)} is not {compiled.label}'s")
         return Contract(self, bytes(address), compiled)
 
-    def transact(self, contract: Contract, function: Function, args: Sequence[object], *, sender: bytes | None,
-                 value: int, gas_limit: int | None, arguments: Arguments | None = None,
-                 prefix: bytes | None = None) -> Receipt:
-        """Send a call of `function` (its `Arguments` and payload prefix may be given, prepared once)."""
+    def transact(self, function: ContractFunction, args: Sequence[object], *, sender: bytes | None, value: int,
+                 gas_limit: int | None) -> Receipt:
+        """Send a call of a contract's public function."""
         __tracebackhide__ = True
-        call = Call(f"{contract.name}.{function.name}", tuple(args))
-        arg_bytes, plain = self._encode(arguments or Arguments(function.params), args, call)
-        payload = (call_payload(function.name) if prefix is None else prefix) + arg_bytes
-        outcome = self._send(self._sender(sender), TxKind.CALL, bytes(contract.address), value, payload, gas_limit,
-                             function=function.name, args=plain)
+        call = Call(function.label, args)
+        arg_bytes, plain = self._encode(function.arguments, args, call)
+        name = function.function.name
+        outcome = self._send(self.accounts[0] if sender is None else sender, TxKind.CALL, function.to, value,
+                             function.prefix + arg_bytes, gas_limit, function=name, args=plain)
         receipt = self._receipt(outcome, call)
         if self.gas_log is not None:
-            self.gas_log.record(contract.name, function.name, receipt.execution_gas,
-                                contract.functions[function.name].gas_bound)
+            self.gas_log.record(function.contract.name, name, receipt.execution_gas, function.gas_bound)
         return receipt
 
-    def view(self, contract: Contract, function: Function, args: Sequence[object], *, sender: bytes | None,
-             gas_limit: int | None, arguments: Arguments | None = None) -> object:
+    def view(self, function: ContractFunction, args: Sequence[object], *, sender: bytes | None,
+             gas_limit: int | None) -> object:
+        """Run a contract's public function against the latest state and return its value."""
         __tracebackhide__ = True
-        call = Call(f"{contract.name}.{function.name}", tuple(args))
-        _, plain = self._encode(arguments or Arguments(function.params), args, call)
-        result = self.ledger.view(bytes(contract.address), function.name, plain, sender=bytes(self._sender(sender)),
-                                  gas_limit=gas_limit)
+        call = Call(function.label, args)
+        _, plain = self._encode(function.arguments, args, call)
+        name = function.function.name
+        result = self.ledger.view(function.to, name, plain, sender=bytes(self._sender(sender)), gas_limit=gas_limit)
         if result.failure is not None:
             raise self._failed_view(result, call)
         if self.gas_log is not None:
-            self.gas_log.record(contract.name, function.name, result.gas_used,
-                                contract.functions[function.name].gas_bound)
-        return self.structs.to_python(function.returns, result.value)
+            self.gas_log.record(function.contract.name, name, result.gas_used, function.gas_bound)
+        return self.structs.to_python(function.function.returns, result.value)
 
     # What receipts show
 

@@ -15,6 +15,7 @@ own), so `rewind` costs what was done since the mark, not the size of the state.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from contractvm.chain.executor import admission_error, call_target, pay_fee, payload_gas
 from contractvm.chain.model import Genesis, ReceiptStatus, TxKind, contract_address
@@ -32,8 +33,7 @@ class TimeError(ValueError):
     """A block time that is not after the latest block's."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sent:
+class Sent(NamedTuple):
     """A transaction as the test sent it: everything the signed `Transaction` is built from, but the key."""
 
     sender: bytes  # the address it is sent as
@@ -62,11 +62,17 @@ class Outcome:
     event_code: tuple[bytes, ...]  # the code of each event's emitter: its declaration says how to read it
     failure: Failure | None
     created: bytes  # a successful deployment's address, else b""
-    target: Function | None  # the function a call ran (its return type encodes `value`)
+    function: str  # the function a call named
+    code: bytes  # the code at the called address when it ran (b"" for a transfer, or when there was none)
+
+    def target(self, cache: ProgramCache) -> Function | None:
+        """The public function a successful call ran (its return type encodes `value`); None otherwise."""
+        if self.failure is not None or not self.function or not self.code:
+            return None
+        return cache.load(self.code).program.function(self.function)
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     height: int
     head_time: int
     next_time: int | None
@@ -75,6 +81,7 @@ class Mark:
 
 
 _SUCCESS, _REVERTED, _OUT_OF_GAS = ReceiptStatus.SUCCESS, ReceiptStatus.REVERTED, ReceiptStatus.OUT_OF_GAS
+_TRANSFERRED = ExecutionResult(True, None, 0, (), None)
 
 
 class Ledger:
@@ -148,37 +155,41 @@ class Ledger:
         timestamp = self.upcoming
         block = BlockContext(self.height + 1, timestamp)
         gas = sent.gas_limit - intrinsic
-        target: Function | None = None
-        created = b""
+        created = code_run = b""
         if sent.kind == TxKind.TRANSFER:
             state.set_balance(sender, state.balance(sender) - sent.value)
             state.set_balance(sent.to, state.balance(sent.to) + sent.value)
-            result = ExecutionResult(True, None, 0, (), None)
+            result = _TRANSFERRED
         elif sent.kind == TxKind.DEPLOY:
             created = contract_address(sender, sent.nonce)
             result = vm_deploy(state, block, caller=sender, address=created, code=code, args=args, value=sent.value,
                                gas_limit=gas, cache=self.cache)
         else:
-            found = call_target(state, self.cache, sent.to, function)
-            if isinstance(found, str):
-                result = ExecutionResult(False, None, 0, (), Failure(found, sent.to, function, -1))
-            else:
-                target = found
-                result = vm_execute(state, block, caller=sender, address=sent.to, function=function, args=args,
-                                    value=sent.value, gas_limit=gas, cache=self.cache)
+            code_run = state.code(sent.to) or b""
+            result = vm_execute(state, block, caller=sender, address=sent.to, function=function, args=args,
+                                value=sent.value, gas_limit=gas, cache=self.cache)
+            failure = result.failure
+            if failure is not None and failure.pc < 0:  # refused before any code ran: say it as the executor does
+                found = call_target(state, self.cache, sent.to, function)
+                if isinstance(found, str):
+                    result = ExecutionResult(False, None, 0, (), Failure(found, sent.to, function, -1))
         gas_used = intrinsic + result.gas_used
         fee = gas_used * sent.fee_per_gas
         pay_fee(state, sender, self.proposer, fee)
         failure = result.failure
+        events: tuple[EmittedEvent, ...] = ()
+        codes: tuple[bytes, ...] = ()
         if failure is None:
             status = _SUCCESS
+            events = result.events
+            if events:  # the code that declares each event: mostly the called (or created) contract's own
+                own, own_code = (created, code) if created else (sent.to, code_run)
+                codes = tuple([own_code if e.address == own else (state.code(e.address) or b"") for e in events])
         else:
             status = _OUT_OF_GAS if failure.out_of_gas else _REVERTED
             created = b""
-        events = result.events if failure is None else ()
-        codes = tuple(state.code(e.address) or b"" for e in events)
         outcome = Outcome(sent, block.height, timestamp, status, gas_used, intrinsic, fee, result.value, events, codes,
-                          failure, created, target)
+                          failure, created, function, code_run)
         self._seal(timestamp, outcome)
         return outcome
 

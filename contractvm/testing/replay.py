@@ -39,7 +39,7 @@ def transaction(sent: Sent, chain_id: int, keys: Mapping[bytes, Keypair]) -> Tra
 def receipt(outcome: Outcome, tx_hash: bytes, cache: ProgramCache) -> Receipt:
     """The chain's receipt for `outcome`, with `tx_hash` (its transaction's)."""
     failure = outcome.failure
-    target = outcome.target
+    target = outcome.target(cache)
     data = b""
     if failure is None and target is not None and target.returns is not None:
         data = codec.encode(target.returns, outcome.value)
