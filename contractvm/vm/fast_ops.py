@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from contractvm.isa.opcodes import WORD_BYTES, units
+from contractvm.isa.types import ADDRESS_SIZE, DIGEST_SIZE, AddressT, BoolT, DigestT, IntT
 from contractvm.vm.fast_analysis import (
     BOOL,
     BYTES,
@@ -441,9 +443,66 @@ class OpWriter:
         if rest:
             self.emit(f"if g < 0: {self.resume(ins.i + 1, [e.name for e in self.stack])}", (ins.i + 1, True))
 
-    def op_generic(self, ins: Ins) -> None:
-        """Any other instruction: its reference handler, on the frame's stack, with the same immediate."""
+    # Encodings: the fixed-size cases inline, anything else (and any doubt) through the handler
+
+    def op_ENCODE(self, ins: Ins) -> None:
+        """A fixed-size scalar's encoding inline (its dynamic gas is a constant); the handler otherwise."""
+        t = ins.value
+        (v,) = self.stack[-1:]
+        name = v.name
+        if type(t) is AddressT or type(t) is DigestT:
+            size = ADDRESS_SIZE if type(t) is AddressT else DIGEST_SIZE
+            test, expr = f"type({name}) is bytes and len({name}) == {size}", name
+        elif type(t) is IntT:
+            size = t.bits // 8
+            lo = self.out.bind(f"ELO{t.code}", t.lo)
+            hi = self.out.bind(f"EHI{t.code}", t.hi)
+            test = f"type({name}) is int and {lo} <= {name} <= {hi}"
+            expr = f"{name}.to_bytes({size}, 'big', signed={t.signed})"
+        elif type(t) is BoolT:
+            size = 1
+            test, expr = f"type({name}) is bool", f"(b'\\x01' if {name} else b'\\x00')"
+        else:
+            self.op_generic(ins)
+            return
+        cost = ins.spec.unit_gas * units(ins.spec, size)
+        self.inline_or_handler(ins, test, cost, expr)
+
+    def op_CONCAT(self, ins: Ins) -> None:
+        """Byte strings joined inline, their gas computed from their lengths; the handler for anything else."""
+        ops = self.stack[len(self.stack) - ins.raw :]
+        if not ops:
+            self.op_generic(ins)
+            return
+        tests = [f"type({e.name}) is bytes" for e in ops if e.abs[0] != BYTES]
+        length = " + ".join(f"len({e.name})" for e in ops)
+        per = ins.spec.unit_gas
+        cost = f"(gc := ({length} + {WORD_BYTES - 1}) // {WORD_BYTES}{f' * {per}' if per != 1 else ''})"
+        expr = " + ".join(e.name for e in ops) if len(ops) > 1 else ops[0].name
+        self.inline_or_handler(ins, " and ".join(tests), cost, expr)
+
+    def inline_or_handler(self, ins: Ins, test: str, cost: int | str, expr: str) -> None:
+        """`d = expr` charging `cost` dynamic gas when `test` holds and the gas left covers it; otherwise the
+        reference handler does the instruction (and raises its fault or out of gas). `cost` is a constant or an
+        expression binding `gc`. Either way the gas then left must cover the unit's later static gas."""
         ops = self.pop(ins.pops)
+        rest = self.plan.rest[ins.i]
+        d = self.temp()
+        fits = f"{cost} <= g + {rest}"
+        charge = cost if isinstance(cost, int) else "gc"
+        self.emit(f"if {test + ' and ' if test else ''}{fits}:")
+        self.emit(f"    g -= {charge}; {d} = {expr}")
+        self.emit("else:")
+        self.indent += 1
+        self.handler_call(ins, ops, [d])
+        self.indent -= 1
+        self.stack.append(Entry(d, results(ins, [e.abs for e in ops])[0]))
+        if rest:
+            after = [e.name for e in self.stack]
+            self.emit(f"if g < 0: ctx.gas = g + {rest}; {self.resume(ins.i + 1, after)}", (ins.i + 1, True))
+
+    def handler_call(self, ins: Ins, ops: list[Entry], outs: list[str]) -> None:
+        """The reference handler on the frame's stack, with the gas counter in ctx around it."""
         sync = bool(ins.spec.unit) or ins.name in SYNCED
         rest = self.plan.rest[ins.i]
         if len(ops) == 1:
@@ -455,12 +514,19 @@ class OpWriter:
         handler = self.out.bind(f"H_{ins.name}", self.handlers[ins.spec.code])
         imm = "None" if ins.value is None else self.out.bind(f"M{self.fid}_{ins.i}", ins.value)
         self.emit(f"{handler}(fr, {imm}, 0)", (ins.i, sync))
-        outs = [self.temp() for _ in range(ins.pushes)]
         for t in reversed(outs):
             self.emit(f"{t} = st.pop()")
-        for t, a in zip(outs, results(ins, [e.abs for e in ops]), strict=True):
-            self.stack.append(Entry(t, a))
         if sync:
             self.emit(f"g = ctx.gas - {rest}")
-            if rest:
-                self.emit(f"if g < 0: {self.resume(ins.i + 1, [e.name for e in self.stack])}", (ins.i + 1, True))
+
+    def op_generic(self, ins: Ins) -> None:
+        """Any other instruction: its reference handler, on the frame's stack, with the same immediate."""
+        ops = self.pop(ins.pops)
+        outs = [self.temp() for _ in range(ins.pushes)]
+        self.handler_call(ins, ops, outs)
+        for t, a in zip(outs, results(ins, [e.abs for e in ops]), strict=True):
+            self.stack.append(Entry(t, a))
+        sync = bool(ins.spec.unit) or ins.name in SYNCED
+        rest = self.plan.rest[ins.i]
+        if sync and rest:
+            self.emit(f"if g < 0: {self.resume(ins.i + 1, [e.name for e in self.stack])}", (ins.i + 1, True))

@@ -146,7 +146,7 @@ RUNTIME: dict[str, object] = {
     "LEN": length,
     "TUPLES_EQUAL": tuples_equal,
 }
-BUILTINS = {f.__name__: f for f in (type, len, locals, tuple, bytes, int, str, TypeError)}
+BUILTINS = {f.__name__: f for f in (type, len, locals, tuple, bytes, int, str, bool, TypeError)}
 
 
 def translatable(lf: LoadedFunction) -> bool:

@@ -8,6 +8,7 @@ analysis, large, deep and branchy functions, and per-element gas for comparing t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -19,7 +20,7 @@ from contractvm.compiler import compile_text
 from contractvm.isa.binary import to_bytes
 from contractvm.isa.opcodes import BY_NAME, ELEM_CHUNK
 from contractvm.isa.program import Event, Import, Program
-from contractvm.isa.types import ADDRESS, BOOL, INT_WIDTHS, U64, IntT, StringT
+from contractvm.isa.types import ADDRESS, BOOL, DIGEST, INT_WIDTHS, U64, BytesT, IntT, StringT
 from contractvm.runner import Runner
 from contractvm.vm import (
     BlockContext,
@@ -34,6 +35,8 @@ from contractvm.vm import (
 )
 from contractvm.vm import fast_analysis as fa
 from contractvm.vm.loader import HANDLERS, load
+
+BYTES_T = BytesT(64)
 
 LOOP = """
 contract Loop {
@@ -257,6 +260,62 @@ def test_out_of_gas_at_every_limit(h: SimpleNamespace) -> None:
         outcomes[fast] = runs
     assert outcomes[True] == outcomes[False]
     assert sum("out_of_gas=True" in r for r, _ in outcomes[True]) > 100
+
+
+MAPS = """
+contract Maps {
+    state by_int: map<i64, u64>;
+    state by_flag: map<bool, u64>;
+    state by_who: map<address, u64>;
+    state by_id: map<digest, u64>;
+    state by_name: map<string<8>, u64>;
+
+    pub fn put(k: i64, f: bool, who: address, id: digest, name: string<8>) -> u64 {
+        by_int[k] += 1;
+        by_flag[f] += 2;
+        by_who[who] += 3;
+        by_id[id] += 4;
+        by_name[name] += 5;
+        return by_int[k] + by_flag[f] + by_who[who] + by_id[id] + by_name[name];
+    }
+}
+"""
+
+
+def test_inline_encodings_and_concatenations_at_every_gas_limit(h: SimpleNamespace) -> None:
+    """Map keys of every fixed-size type (encoded and joined inline) and a string key (through the handlers):
+    at every gas limit, the same result, pc, gas used and delta as the reference."""
+    code = compile_text(MAPS).bytecode
+    text = "\n".join(source(code, "put"))
+    assert re.search(r"g -= 1; t\d+ = l2\n", text)  # the address key: its own encoding, inline
+    assert re.search(r"g -= gc; t\d+ = K\d+ \+ t\d+", text) and "H_ENCODE" in text  # the string's: handler
+    args = (-3, True, h.OTHER, bytes(range(32)), "key")
+    outcomes = {}
+    for fast in (True, False):
+        vm = h.VM()
+        vm.cache = ProgramCache(fast=fast, warmup=0)
+        assert vm.deploy(code).success
+        full = vm.call("put", *args)
+        assert full.success and full.value == 15
+        runs = []
+        for gas in range(full.gas_used + 2):
+            journal = Journal(vm.state)
+            result = execute(journal, vm.block, caller=h.ALICE, address=h.CONTRACT, function="put", args=args,
+                             gas_limit=gas, cache=vm.cache)  # fmt: skip
+            runs.append((repr(result), journal.changes()))
+        outcomes[fast] = runs
+    assert outcomes[True] == outcomes[False]
+    assert sum("out_of_gas=True" in r for r, _ in outcomes[True]) > 100
+
+
+@pytest.mark.parametrize(("t", "value"), [(ADDRESS, b"short"), (ADDRESS, 7), (U64, -1), (U64, 2**64), (U64, True),
+                                          (BOOL, 1), (DIGEST, bytes(20))])
+def test_encoding_a_value_of_the_wrong_type_faults_as_on_the_reference_loop(h: SimpleNamespace, t: object,
+                                                                            value: object) -> None:
+    prog = h.program(h.fn("f", f"PUSH b'k'\nPUSH {value!r}\nENCODE 0\nCONCAT 2\nRET", (), BYTES_T),
+                     types=(t,))
+    result = both(h, prog, "f")
+    assert not result.success and result.failure.pc >= 0
 
 
 def test_a_fault_before_the_gas_runs_out_inside_a_unit(h: SimpleNamespace) -> None:
