@@ -5,7 +5,7 @@ from __future__ import annotations
 from contractvm.isa import arith, codec
 from contractvm.isa.arith import OVERFLOW, UNDERFLOW
 from contractvm.isa.opcodes import BY_NAME, OpSpec
-from contractvm.isa.types import Type
+from contractvm.isa.types import ADDRESS_SIZE, DIGEST_SIZE, AddressT, BoolT, DigestT, IntT, Type
 from contractvm.vm.runtime import Frame, IntRange, OpTable, Trap, charge
 from contractvm.vm.values import conforms, elements
 
@@ -436,6 +436,23 @@ def encoded(t: Type, value: object) -> bytes:
     if not conforms(t, value):
         raise ValueError(f"not a {t}")
     return codec.encode(t, value)
+
+
+def encoded_size(t: Type, value: object) -> int:
+    """`len(encoded(t, value))`, without building the encoding of a fixed-size scalar (the same faults)."""
+    kind = type(t)
+    if kind is IntT:
+        if type(value) is int and t.lo <= value <= t.hi:  # type: ignore[attr-defined, operator]
+            return t.bits // 8  # type: ignore[attr-defined, no-any-return]
+    elif kind is AddressT:
+        if type(value) is bytes and len(value) == ADDRESS_SIZE:
+            return ADDRESS_SIZE
+    elif kind is DigestT:
+        if type(value) is bytes and len(value) == DIGEST_SIZE:
+            return DIGEST_SIZE
+    elif kind is BoolT and type(value) is bool:
+        return 1
+    return len(encoded(t, value))
 
 
 _ENCODE = BY_NAME["ENCODE"]

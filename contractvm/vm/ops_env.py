@@ -7,7 +7,7 @@ from contractvm.isa import codec
 from contractvm.isa.opcodes import BY_NAME
 from contractvm.isa.program import Event
 from contractvm.isa.types import BALANCE_T, Type
-from contractvm.vm.ops_data import encoded
+from contractvm.vm.ops_data import encoded, encoded_size
 from contractvm.vm.results import EmittedEvent
 from contractvm.vm.runtime import Frame, OpTable, Trap, address_operand, charge
 from contractvm.vm.state import Journal
@@ -204,9 +204,11 @@ def _emit(f: Frame, event: Event, nxt: int) -> int:
     values = s[len(s) - n :]
     del s[len(s) - n :]
     _writable(f)
-    size = sum(len(encoded(ft, v)) for (_, ft), v in zip(event.fields, values, strict=True))
+    size = 0
+    for (_, ft), v in zip(event.fields, values, strict=True):
+        size += encoded_size(ft, v)
     charge(f, _EMIT, size)
-    fields = tuple((name, v) for (name, _), v in zip(event.fields, values, strict=True))
+    fields = tuple([(name, v) for (name, _), v in zip(event.fields, values, strict=True)])
     f.ctx.events.append(EmittedEvent(f.address, event.name, fields))
     return nxt
 
