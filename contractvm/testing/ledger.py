@@ -141,41 +141,42 @@ class Ledger:
     def send(self, sent: Sent, function: str = "", args: tuple[object, ...] = (), code: bytes = b"") -> Outcome:
         """Run `sent` in a block of its own; `function` and `args` (a call) or `code` and `args` (a deployment)
         are what its payload encodes. Raises Rejected when the chain would not include it."""
-        sender = sent.sender
+        sender, nonce, kind, to, value, gas_limit, fee_per_gas, payload = sent
         state = self.state
-        intrinsic = payload_gas(len(sent.payload))
-        error = admission_error(kind=sent.kind, nonce=sent.nonce, expected_nonce=self.nonces.get(sender, 0),
-                                gas_limit=sent.gas_limit, intrinsic=intrinsic, block_gas_limit=self.gas_limit,
-                                value=sent.value, fee_per_gas=sent.fee_per_gas, balance=state.balance(sender),
-                                payload_size=len(sent.payload))
+        intrinsic = payload_gas(len(payload))
+        error = admission_error(kind=kind, nonce=nonce, expected_nonce=self.nonces.get(sender, 0),
+                                gas_limit=gas_limit, intrinsic=intrinsic, block_gas_limit=self.gas_limit, value=value,
+                                fee_per_gas=fee_per_gas, balance=state.balance(sender), payload_size=len(payload))
         if error is not None:
             raise Rejected(error)
-        self._nonce_undo.append((sender, sent.nonce))
-        self.nonces[sender] = sent.nonce + 1
+        self._nonce_undo.append((sender, nonce))
+        self.nonces[sender] = nonce + 1
         timestamp = self.upcoming
-        block = BlockContext(self.height + 1, timestamp)
-        gas = sent.gas_limit - intrinsic
+        height = self.height + 1
+        block = BlockContext(height, timestamp)
+        gas = gas_limit - intrinsic
         created = code_run = b""
-        if sent.kind == TxKind.TRANSFER:
-            state.set_balance(sender, state.balance(sender) - sent.value)
-            state.set_balance(sent.to, state.balance(sent.to) + sent.value)
-            result = _TRANSFERRED
-        elif sent.kind == TxKind.DEPLOY:
-            created = contract_address(sender, sent.nonce)
-            result = vm_deploy(state, block, caller=sender, address=created, code=code, args=args, value=sent.value,
-                               gas_limit=gas, cache=self.cache)
-        else:
-            code_run = state.code(sent.to) or b""
-            result = vm_execute(state, block, caller=sender, address=sent.to, function=function, args=args,
-                                value=sent.value, gas_limit=gas, cache=self.cache)
+        if kind == TxKind.CALL:
+            code_run = state.code(to) or b""
+            result = vm_execute(state, block, caller=sender, address=to, function=function, args=args, value=value,
+                                gas_limit=gas, cache=self.cache)
             failure = result.failure
             if failure is not None and failure.pc < 0:  # refused before any code ran: say it as the executor does
-                found = call_target(state, self.cache, sent.to, function)
+                found = call_target(state, self.cache, to, function)
                 if isinstance(found, str):
-                    result = ExecutionResult(False, None, 0, (), Failure(found, sent.to, function, -1))
+                    result = ExecutionResult(False, None, 0, (), Failure(found, to, function, -1))
+        elif kind == TxKind.DEPLOY:
+            created = contract_address(sender, nonce)
+            result = vm_deploy(state, block, caller=sender, address=created, code=code, args=args, value=value,
+                               gas_limit=gas, cache=self.cache)
+        else:
+            state.set_balance(sender, state.balance(sender) - value)
+            state.set_balance(to, state.balance(to) + value)
+            result = _TRANSFERRED
         gas_used = intrinsic + result.gas_used
-        fee = gas_used * sent.fee_per_gas
-        pay_fee(state, sender, self.proposer, fee)
+        fee = gas_used * fee_per_gas
+        if fee:
+            pay_fee(state, sender, self.proposer, fee)
         failure = result.failure
         events: tuple[EmittedEvent, ...] = ()
         codes: tuple[bytes, ...] = ()
@@ -183,12 +184,12 @@ class Ledger:
             status = _SUCCESS
             events = result.events
             if events:  # the code that declares each event: mostly the called (or created) contract's own
-                own, own_code = (created, code) if created else (sent.to, code_run)
+                own, own_code = (created, code) if created else (to, code_run)
                 codes = tuple([own_code if e.address == own else (state.code(e.address) or b"") for e in events])
         else:
             status = _OUT_OF_GAS if failure.out_of_gas else _REVERTED
             created = b""
-        outcome = Outcome(sent, block.height, timestamp, status, gas_used, intrinsic, fee, result.value, events, codes,
+        outcome = Outcome(sent, height, timestamp, status, gas_used, intrinsic, fee, result.value, events, codes,
                           failure, created, function, code_run)
         self._seal(timestamp, outcome)
         return outcome
