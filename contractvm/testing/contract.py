@@ -44,7 +44,7 @@ class Receipt:
 
     @property
     def status(self) -> ReceiptStatus:
-        return self.outcome.status
+        return ReceiptStatus(self.outcome.status)
 
     @property
     def success(self) -> bool:

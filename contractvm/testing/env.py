@@ -275,12 +275,12 @@ class TestChain:
     def events(self, outcome: Outcome) -> list[Event]:
         """The events of `outcome`, decoded as a test sees them."""
         events = []
-        for code, emitted in zip(outcome.event_code, outcome.events, strict=True):
+        for code, (address, name, values) in zip(outcome.event_code, outcome.events, strict=True):
             program = self.cache.load(code).program
-            decl = next(e for e in program.events if e.name == emitted.name)
-            fields = {name: self.structs.to_python(t, value)
-                      for (name, t), (_, value) in zip(decl.fields, emitted.fields, strict=True)}
-            events.append(Event(emitted.name, fields, emitted.address))
+            decl = next(e for e in program.events if e.name == name)
+            fields = {field: self.structs.to_python(t, value)
+                      for (field, t), (_, value) in zip(decl.fields, values, strict=True)}
+            events.append(Event(name, fields, address))
         return events
 
     # Transactions
@@ -302,7 +302,7 @@ class TestChain:
         if address not in self._keys and not (impersonate or address in self._impersonated):
             raise TransactionRejected(f"no key for {show(sender)}: call chain.impersonate(address) to send as it")
         ledger = self.ledger
-        sent = Sent(address, ledger.nonces.get(address, 0), kind, to, value,
+        sent = Sent(address, ledger.nonces.get(address, 0), int(kind), to, value,
                     DEFAULT_GAS_LIMIT if gas_limit is None else gas_limit,
                     self.fee_per_gas if fee is None else fee, payload)
         try:

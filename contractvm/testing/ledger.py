@@ -14,13 +14,12 @@ own), so `rewind` costs what was done since the mark, not the size of the state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from contractvm.chain.executor import admission_error, call_target, pay_fee, payload_gas
 from contractvm.chain.model import Genesis, ReceiptStatus, TxKind, contract_address
 from contractvm.isa.program import Function
-from contractvm.vm import BlockContext, EmittedEvent, ExecutionResult, Failure, Journal, MemoryState, ProgramCache
+from contractvm.vm import BlockContext, ExecutionResult, Failure, Journal, MemoryState, ProgramCache
 from contractvm.vm import deploy as vm_deploy
 from contractvm.vm import execute as vm_execute
 
@@ -38,7 +37,7 @@ class Sent(NamedTuple):
 
     sender: bytes  # the address it is sent as
     nonce: int
-    kind: TxKind
+    kind: int  # a TxKind's value
     to: bytes
     value: int
     gas_limit: int
@@ -46,19 +45,26 @@ class Sent(NamedTuple):
     payload: bytes  # exactly the transaction's payload (a call's name and encoded arguments, or code and arguments)
 
 
-@dataclass(slots=True)
-class Outcome:
-    """What one transaction did: its receipt's fields, still as Python values (encoded only when asked)."""
+Emitted = tuple[bytes, str, tuple[tuple[str, object], ...]]  # an event: emitting address, name, fields
+
+
+class Outcome(NamedTuple):
+    """What one transaction did: its receipt's fields, still as Python values (encoded only when asked).
+
+    Plain values inside (statuses and kinds as ints, events as tuples), which the garbage collector stops
+    tracing once it has seen them: a block a long test session keeps adds two objects to every full
+    collection (this and its `Sent`), where VM objects would add five or more.
+    """
 
     sent: Sent
     height: int
     timestamp: int
-    status: ReceiptStatus
+    status: int  # a ReceiptStatus's value
     gas_used: int  # intrinsic cost included: what the fee is charged on
     intrinsic: int
     fee_paid: int
     value: object  # the return value, as the VM gave it
-    events: tuple[EmittedEvent, ...]
+    events: tuple[Emitted, ...]
     event_code: tuple[bytes, ...]  # the code of each event's emitter: its declaration says how to read it
     failure: Failure | None
     created: bytes  # a successful deployment's address, else b""
@@ -80,7 +86,13 @@ class Mark(NamedTuple):
     nonces: int
 
 
-_SUCCESS, _REVERTED, _OUT_OF_GAS = ReceiptStatus.SUCCESS, ReceiptStatus.REVERTED, ReceiptStatus.OUT_OF_GAS
+Block = Outcome | int  # a block: its transaction's outcome, or the timestamp of an empty block
+
+
+_SUCCESS = int(ReceiptStatus.SUCCESS)
+_REVERTED = int(ReceiptStatus.REVERTED)
+_OUT_OF_GAS = int(ReceiptStatus.OUT_OF_GAS)
+_CALL, _DEPLOY = int(TxKind.CALL), int(TxKind.DEPLOY)
 _TRANSFERRED = ExecutionResult(True, None, 0, (), None)
 
 
@@ -101,7 +113,7 @@ class Ledger:
         self.height = 0
         self.head_time = genesis.timestamp
         self.next_time: int | None = None
-        self.blocks: list[tuple[int, Outcome | None]] = []  # block h is blocks[h - 1]: (timestamp, its transaction)
+        self.blocks: list[Block] = []  # block h is blocks[h - 1]
 
     # Time
 
@@ -117,13 +129,14 @@ class Ledger:
 
     def mine(self) -> None:
         """An empty block."""
-        self._seal(self.upcoming, None)
+        timestamp = self.upcoming
+        self._seal(timestamp, timestamp)
 
-    def _seal(self, timestamp: int, outcome: Outcome | None) -> None:
+    def _seal(self, timestamp: int, block: Block) -> None:
         self.height += 1
         self.head_time = timestamp
         self.next_time = None
-        self.blocks.append((timestamp, outcome))
+        self.blocks.append(block)
 
     # State
 
@@ -156,7 +169,7 @@ class Ledger:
         block = BlockContext(height, timestamp)
         gas = gas_limit - intrinsic
         created = code_run = b""
-        if kind == TxKind.CALL:
+        if kind == _CALL:
             code_run = state.code(to) or b""
             result = vm_execute(state, block, caller=sender, address=to, function=function, args=args, value=value,
                                 gas_limit=gas, cache=self.cache)
@@ -165,7 +178,7 @@ class Ledger:
                 found = call_target(state, self.cache, to, function)
                 if isinstance(found, str):
                     result = ExecutionResult(False, None, 0, (), Failure(found, to, function, -1))
-        elif kind == TxKind.DEPLOY:
+        elif kind == _DEPLOY:
             created = contract_address(sender, nonce)
             result = vm_deploy(state, block, caller=sender, address=created, code=code, args=args, value=value,
                                gas_limit=gas, cache=self.cache)
@@ -178,14 +191,14 @@ class Ledger:
         if fee:
             pay_fee(state, sender, self.proposer, fee)
         failure = result.failure
-        events: tuple[EmittedEvent, ...] = ()
+        events: tuple[Emitted, ...] = ()
         codes: tuple[bytes, ...] = ()
         if failure is None:
             status = _SUCCESS
-            events = result.events
-            if events:  # the code that declares each event: mostly the called (or created) contract's own
+            if result.events:  # the code that declares each event: mostly the called (or created) contract's own
                 own, own_code = (created, code) if created else (to, code_run)
-                codes = tuple([own_code if e.address == own else (state.code(e.address) or b"") for e in events])
+                events = tuple([(e.address, e.name, e.fields) for e in result.events])
+                codes = tuple([own_code if e.address == own else (state.code(e.address) or b"") for e in result.events])
         else:
             status = _OUT_OF_GAS if failure.out_of_gas else _REVERTED
             created = b""

@@ -18,8 +18,8 @@ from contractvm.chain.executor import event_record, failure_location, impersonat
 from contractvm.chain.model import Receipt, Transaction
 from contractvm.errors import InternalError
 from contractvm.isa import codec
-from contractvm.testing.ledger import Outcome, Sent
-from contractvm.vm import ProgramCache
+from contractvm.testing.ledger import Block, Outcome, Sent
+from contractvm.vm import EmittedEvent, ProgramCache
 
 
 class ReplayMismatch(InternalError):
@@ -46,20 +46,20 @@ def receipt(outcome: Outcome, tx_hash: bytes, cache: ProgramCache) -> Receipt:
     return Receipt(tx_hash=tx_hash, status=outcome.status, gas_used=outcome.gas_used, fee_paid=outcome.fee_paid,
                    return_data=data, error=failure.message if failure is not None else "",
                    error_location=failure_location(failure) if failure is not None else "",
-                   events=tuple(event_record(code, cache, i, e)
+                   events=tuple(event_record(code, cache, i, EmittedEvent(*e))
                                 for i, (code, e) in enumerate(zip(outcome.event_code, outcome.events, strict=True))),
                    contract_address=outcome.created)
 
 
-def replay(blocks: Sequence[tuple[int, Outcome | None]], chain: Chain, *, keys: Mapping[bytes, Keypair],
-           cache: ProgramCache) -> None:
+def replay(blocks: Sequence[Block], chain: Chain, *, keys: Mapping[bytes, Keypair], cache: ProgramCache) -> None:
     """Bring `chain` from its height up to `len(blocks)`, checking every receipt (see the module docstring)."""
     chain_id = chain.genesis.chain_id
     for height in range(chain.height + 1, len(blocks) + 1):
-        timestamp, outcome = blocks[height - 1]
-        if outcome is None:
-            chain.mine(timestamp)
+        outcome = blocks[height - 1]
+        if isinstance(outcome, int):  # an empty block, at that time
+            chain.mine(outcome)
             continue
+        timestamp = outcome.timestamp
         tx = transaction(outcome.sent, chain_id, keys)
         chain.set_next_timestamp(timestamp)
         got = chain.send(tx)

@@ -260,7 +260,6 @@ def test_it(counter, chain):
 
 
 REPLAYED = """
-import dataclasses
 from hypothesis import given, settings, strategies as st
 
 @pytest.mark.fees(per_gas=1)
@@ -282,8 +281,8 @@ def test_examples_were_replayed(chain):
 
 def test_a_disagreement_fails_the_test(counter, chain):
     counter.bump()
-    timestamp, outcome = chain.ledger.blocks[-1]
-    chain.ledger.blocks[-1] = (timestamp, dataclasses.replace(outcome, fee_paid=outcome.fee_paid + 1))
+    outcome = chain.ledger.blocks[-1]
+    chain.ledger.blocks[-1] = outcome._replace(fee_paid=outcome.fee_paid + 1)
 
 seen = []
 """
