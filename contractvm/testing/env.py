@@ -118,7 +118,7 @@ class TestChain:
         if self._chain is None:
             self._chain = Chain.memory(self.genesis, signers=(AUTHORITY,), clock=lambda: GENESIS_TIME,
                                        allow_impersonation=True)
-        replay.replay(self.ledger.blocks, self._chain, keys=self._keys, cache=self.cache)
+        replay.replay(self.ledger, self._chain, keys=self._keys, cache=self.cache)
         return self._chain
 
     @property

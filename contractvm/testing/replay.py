@@ -10,7 +10,7 @@ state root and committed; each empty block mined. The chain's receipt must equal
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from contractvm.chain.accounts import Keypair
 from contractvm.chain.chain import Chain
@@ -18,7 +18,7 @@ from contractvm.chain.executor import event_record, failure_location, impersonat
 from contractvm.chain.model import Receipt, Transaction
 from contractvm.errors import InternalError
 from contractvm.isa import codec
-from contractvm.testing.ledger import Block, Outcome, Sent
+from contractvm.testing.ledger import Ledger, Outcome, Sent
 from contractvm.vm import EmittedEvent, ProgramCache
 
 
@@ -51,11 +51,11 @@ def receipt(outcome: Outcome, tx_hash: bytes, cache: ProgramCache) -> Receipt:
                    contract_address=outcome.created)
 
 
-def replay(blocks: Sequence[Block], chain: Chain, *, keys: Mapping[bytes, Keypair], cache: ProgramCache) -> None:
-    """Bring `chain` from its height up to `len(blocks)`, checking every receipt (see the module docstring)."""
+def replay(ledger: Ledger, chain: Chain, *, keys: Mapping[bytes, Keypair], cache: ProgramCache) -> None:
+    """Bring `chain` from its height up to the ledger's, checking every receipt (see the module docstring)."""
     chain_id = chain.genesis.chain_id
-    for height in range(chain.height + 1, len(blocks) + 1):
-        outcome = blocks[height - 1]
+    for height in range(chain.height + 1, ledger.height + 1):
+        outcome = ledger.block(height)
         if isinstance(outcome, int):  # an empty block, at that time
             chain.mine(outcome)
             continue

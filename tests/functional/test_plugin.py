@@ -281,8 +281,8 @@ def test_examples_were_replayed(chain):
 
 def test_a_disagreement_fails_the_test(counter, chain):
     counter.bump()
-    outcome = chain.ledger.blocks[-1]
-    chain.ledger.blocks[-1] = outcome._replace(fee_paid=outcome.fee_paid + 1)
+    outcome = chain.ledger.block(chain.height)
+    chain.ledger.blocks[-1] = outcome._replace(fee_paid=outcome.fee_paid + 1).kept()
 
 seen = []
 """
