@@ -5,8 +5,8 @@ of `contractvm/chain/executor.py`, through the functions that module shares (`ad
 `pay_fee`): the same nonces, balance and gas-limit checks with the same words, the intrinsic cost, the value
 transfer, the fee to the proposer, a failed execution undone. What is left out is what a test does not see:
 signatures (the test chain holds every key it sends with, or impersonates), hashing, encoding receipts and
-events, the Merkle state root, sealing. The blocks are kept (`blocks`) so `contractvm/testing/replay.py` can build the very same
-blocks on a real `Chain` on demand and check that it gives the same receipts.
+events, the Merkle state root, sealing. The blocks are kept (`blocks`) so `contractvm/testing/replay.py`
+can build the very same blocks on a real `Chain` on demand and check that it gives the same receipts.
 
 State lives in one `Journal` over the genesis balances; snapshots are marks in its undo log (and in the nonces'
 own), so `rewind` costs what was done since the mark, not the size of the state.

@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from contractvm.chain.accounts import Keypair
-from contractvm.chain.chain import Chain
+from contractvm.chain.chain import Chain, ChainError
 from contractvm.chain.executor import event_record, failure_location, impersonated_sender
 from contractvm.chain.model import Receipt, Transaction
 from contractvm.errors import InternalError
 from contractvm.isa import codec
 from contractvm.testing.ledger import Ledger, Outcome, Sent
 from contractvm.vm import EmittedEvent, ProgramCache
+
+_BUG = "This is a contractvm bug: please report it with the test"
 
 
 class ReplayMismatch(InternalError):
@@ -62,7 +64,11 @@ def replay(ledger: Ledger, chain: Chain, *, keys: Mapping[bytes, Keypair], cache
         timestamp = outcome.timestamp
         tx = transaction(outcome.sent, chain_id, keys)
         chain.set_next_timestamp(timestamp)
-        got = chain.send(tx)
+        try:
+            got = chain.send(tx)
+        except ChainError as exc:
+            raise ReplayMismatch(f"block {height}: the chain refused the transaction the test chain ran ({exc}). "
+                                 f"{_BUG}") from None
         want = receipt(outcome, tx.hash, cache)
         if got != want or chain.height != height or chain.head.timestamp != timestamp:
             raise ReplayMismatch(_difference(height, got, want))
@@ -72,5 +78,4 @@ def _difference(height: int, got: Receipt, want: Receipt) -> str:
     fields = [name for name in ("status", "gas_used", "fee_paid", "return_data", "error", "error_location", "events",
                                 "contract_address", "tx_hash") if getattr(got, name) != getattr(want, name)]
     detail = "; ".join(f"{name}: chain {getattr(got, name)!r}, test chain {getattr(want, name)!r}" for name in fields)
-    return (f"block {height}: the chain and the test chain disagree ({detail or 'block height or time'}). "
-            "This is a contractvm bug: please report it with the test")
+    return f"block {height}: the chain and the test chain disagree ({detail or 'block height or time'}). {_BUG}"

@@ -167,6 +167,16 @@ def test_a_receipt_the_chain_does_not_agree_with_is_reported() -> None:
         chain.replay()
 
 
+def test_a_transaction_the_chain_refuses_is_reported() -> None:
+    chain = TestChain(n_accounts=2)
+    probe = chain.deploy(PROBE, 1)
+    probe.bump(2)
+    outcome = chain.ledger.block(chain.height)
+    chain.ledger.blocks[-1] = outcome._replace(sent=outcome.sent._replace(nonce=7)).kept()
+    with pytest.raises(ReplayMismatch, match=r"block 2: the chain refused the transaction .*nonce 7 is ahead"):
+        chain.replay()
+
+
 def test_receipts_read_like_the_chain_records_them() -> None:
     chain = TestChain(n_accounts=2)
     alice, bob = chain.accounts
