@@ -60,12 +60,30 @@ contract Probe {
 }
 """
 
+RELAY = """\
+interface Probe {
+    fn bump(amount: u64) -> u64;
+}
+contract Relay {
+    state relayed: u64;
+    event Relayed(to: address, total: u64);
+
+    pub fn relay(probe: address, amount: u64) -> u64 {
+        let total = Probe(probe).bump(amount);
+        relayed += 1;
+        emit Relayed(probe, total);
+        return total;
+    }
+}
+"""
+
 STRANGER = bytes.fromhex("55" * 20)
 
 operation = st.one_of(
     st.tuples(st.just("bump"), st.integers(0, 3), st.integers(0, 1_200), st.sampled_from([0, 0, 7])),
     st.tuples(st.just("spin"), st.integers(0, 3), st.sampled_from([None, 3_000, 30_000])),
     st.tuples(st.just("pair"), st.integers(0, 3)),
+    st.tuples(st.just("relay"), st.integers(0, 3), st.integers(0, 1_200)),
     st.tuples(st.just("deploy"), st.integers(0, 3), st.integers(0, 10)),
     st.tuples(st.just("send"), st.integers(0, 3), st.integers(0, 10**6)),
     st.tuples(st.just("set_balance"), st.sampled_from([0, 10**20, 10**25])),
@@ -82,6 +100,7 @@ operation = st.one_of(
 def run(chain: TestChain, operations: list[tuple]) -> list:
     """Apply `operations` (failures are part of the run); the receipts that were made and are still on chain."""
     probes = [chain.deploy(PROBE, 5)]
+    relay = chain.deploy(RELAY)
     snapshots = []
     receipts = []
     for op, *params in operations:
@@ -94,6 +113,9 @@ def run(chain: TestChain, operations: list[tuple]) -> list:
                 receipts.append(probes[0].spin(sender=chain.accounts[sender], gas_limit=gas))
             elif op == "pair":
                 receipts.append(probes[-1].pair(chain.accounts[params[0]], sender=chain.accounts[params[0]]))
+            elif op == "relay":  # a call into another contract: events from two addresses
+                sender, amount = params
+                receipts.append(relay.relay(probes[-1].address, amount, sender=chain.accounts[sender]))
             elif op == "deploy":
                 sender, start = params
                 probes.append(chain.deploy(PROBE, start, sender=chain.accounts[sender]))
