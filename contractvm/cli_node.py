@@ -36,6 +36,7 @@ from contractvm.cli import fail, guarded, load_contract, main, note
 from contractvm.cli_keys import ask_password
 from contractvm.cli_node_output import Known, locate, receipt_json, receipt_text, value_text, wait_for_receipt
 from contractvm.isa.program import Function, Program
+from contractvm.node.limits import Rate, parse_rate
 from contractvm.node.values import ArgumentError, args_from_text, to_json
 
 if TYPE_CHECKING:  # the client (httpx) is imported when a command needs it: ~0.2 s off every other command
@@ -335,6 +336,13 @@ def funded_accounts(genesis: Genesis) -> list[dict[str, Any]]:
             for address, balance in genesis.accounts]
 
 
+def _rate(ctx: click.Context, param: click.Parameter, value: str) -> Rate | None:
+    try:
+        return parse_rate(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command("node")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), metavar="DIR",
               help="Keep the chain in DIR (created if empty); default: a temporary directory deleted on exit.")
@@ -350,12 +358,18 @@ def funded_accounts(genesis: Genesis) -> list[dict[str, Any]]:
                    "(default: the development service key).")
 @click.option("--service-password-file", type=click.Path(path_type=Path), metavar="F",
               help="The service key file's password: the first line of F (else it is asked for).")
+@click.option("--download-rate", default="60/min", show_default=True, metavar="RATE", callback=_rate,
+              help="Downloads served per reader (each is an access record on chain): COUNT/UNIT (s, min, hour, "
+                   "day), or off.")
+@click.option("--node-download-rate", default="600/min", show_default=True, metavar="RATE", callback=_rate,
+              help="Downloads served through this node, every reader together (new accounts cost nothing, so this "
+                   "bounds what any number of them can make the node record), or off.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the start-up information as one line of JSON.")
 @guarded
 def node_cmd(data_dir: Path | None, port: int, host: str, block_time: float | None, genesis_path: Path | None,
-             service_key_file: Path | None, service_password_file: Path | None, verbose: bool,
-             as_json: bool) -> None:
+             service_key_file: Path | None, service_password_file: Path | None, download_rate: Rate | None,
+             node_download_rate: Rate | None, verbose: bool, as_json: bool) -> None:
     """Serve a chain and its data service over HTTP (docs/node-api.md, docs/data-service.md) until Ctrl-C or
     SIGTERM, then close it cleanly. Data objects are kept in DIR/objects."""
     from contractvm.chain.chain import Chain
@@ -376,7 +390,8 @@ def node_cmd(data_dir: Path | None, port: int, host: str, block_time: float | No
         authorities = set((genesis or Genesis.dev()).authorities)
         signers = tuple(k for k in (dev_keypair(i) for i in range(DEV_ACCOUNTS)) if k.public_key in authorities)
         service = NodeService(lambda: Chain.open(directory, genesis, signers=signers), block_time=block_time,
-                              open_objects=lambda: ObjectStore.open(directory / "objects"), service_key=service_key)
+                              open_objects=lambda: ObjectStore.open(directory / "objects"), service_key=service_key,
+                              download_rate=download_rate, node_download_rate=node_download_rate)
         try:
             chain_genesis = service.chain.genesis
             if len(signers) < chain_genesis.threshold or not signers:

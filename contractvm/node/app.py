@@ -77,7 +77,7 @@ class Guard:
             await self.app(scope, limited_receive, tracking_send)
         except Exception as exc:
             if isinstance(exc, ApiError):
-                response = error_response(exc.code, exc.message)
+                response = error_response(exc.code, exc.message, exc.headers)
             else:
                 log.exception("unexpected error answering %s %s", scope.get("method"), scope.get("path"))
                 response = error_response("internal", f"internal error ({type(exc).__name__}); see the node's log")
@@ -98,7 +98,7 @@ class Guard:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.code, exc.message)
+    return error_response(exc.code, exc.message, exc.headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

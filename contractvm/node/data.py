@@ -37,6 +37,7 @@ from contractvm.isa.program import Program
 from contractvm.isa.types import U64, StructT
 from contractvm.node import render
 from contractvm.node.errors import ApiError
+from contractvm.node.limits import DownloadLimits, Rate
 from contractvm.node.ops import ChainApi
 
 ZERO = bytes(20)
@@ -44,6 +45,8 @@ ACCESS_FUNCTIONS = ("owner_of", "is_closed", "can_read", "record")
 TRACE_FUNCTIONS = ("latest_of", "previous_of", "parents_of", "record_of", "key_of")
 MAX_TRACE = 1000  # records one trace request walks at most
 RECORD_GAS = 1_000_000
+DEFAULT_PER_READER = Rate(60, 60)  # downloads per reader: a minute's burst of 60, then one a second
+DEFAULT_TOTAL = Rate(600, 60)  # downloads through the node, every reader together
 
 
 def service_keypair() -> Keypair:
@@ -55,11 +58,12 @@ class DataApi:
     """The data service's operations; one per node, used from the chain thread only."""
 
     def __init__(self, api: ChainApi, objects: ObjectStore, keypair: Keypair,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, limits: DownloadLimits | None = None) -> None:
         self.api = api
         self.objects = objects
         self.keypair = keypair
         self.clock = clock
+        self.limits = limits or DownloadLimits(DEFAULT_PER_READER, DEFAULT_TOTAL, clock)
 
     @property
     def address(self) -> str:
@@ -114,6 +118,10 @@ class DataApi:
             self._refuse(entry, "forbidden", f"{render.address(reader)} holds no valid read grant for the closed "
                          f"object {info.fingerprint} in {info.access}: none was granted, or it expired or was "
                          "revoked")
+        wait = self.limits.take(reader)
+        if wait:
+            self._refuse(entry, "rate_limited", f"too many downloads (this node serves at most "
+                         f"{self.limits.describe()}); retry in {wait} s", {"Retry-After": str(wait)})
         try:
             receipt, height = self._record(access, fp, reader)
         except ApiError as exc:  # the record transaction was rejected outright: refused, and logged as such
@@ -150,9 +158,10 @@ class DataApi:
         where = chain.locate(tx.hash)
         return receipt, None if where is None else where[0]
 
-    def _refuse(self, entry: dict[str, Any], code: str, message: str) -> NoReturn:
+    def _refuse(self, entry: dict[str, Any], code: str, message: str,
+                headers: dict[str, str] | None = None) -> NoReturn:
         self.objects.log({**entry, "outcome": "refused", "reason": message})
-        raise ApiError(code, message)
+        raise ApiError(code, message, headers)
 
     def access_log(self, requester: Requester, fp: bytes, limit: int) -> dict[str, Any]:
         """The node's log of attempts on an object, for its owner only (refusals say who tried, and why)."""

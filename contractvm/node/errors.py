@@ -39,6 +39,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "body_too_large": (413, "the request body is larger than the node accepts"),
     "unsupported_media_type": (415, "the body is not JSON (send Content-Type: application/json)"),
     "transaction_rejected": (422, "the transaction cannot be included: wrong chain, bad signature, nonce, gas, funds"),
+    "rate_limited": (429, "too many downloads, by this reader or through this node: retry after Retry-After seconds"),
     "internal": (500, "a bug in the node; the details are in its log"),
     "unavailable": (503, "the node is shutting down"),
     "access_not_recorded": (503, "the access could not be recorded on chain (the node's service account lacks the "
@@ -49,12 +50,13 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
 class ApiError(Exception):
     """An error answered to the client: `code` is one of ERROR_CODES, which gives the HTTP status."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
         if code not in ERROR_CODES:  # pragma: no cover - a typo in the node's own code
             raise KeyError(f"unknown API error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})  # sent with the error response (e.g. Retry-After)
 
     @property
     def status(self) -> int:

@@ -210,7 +210,7 @@ def _data_paths() -> dict[str, Schema]:
         "/v1/data/{fingerprint}": {"get": _op(
             "Download an object: open data to any signer, closed data with a valid grant; the access is recorded "
             "on chain first." + SIGNED, {"200": _bytes("the envelope; X-Access-Id and X-Access-Tx name the record")},
-            _errors("bad_hex", "unauthorized", "forbidden", "object_not_found", "access_not_recorded"),
+            _errors("bad_hex", "unauthorized", "forbidden", "object_not_found", "rate_limited", "access_not_recorded"),
             [FINGERPRINT_PARAM], operation_id="download_object")},
         "/v1/data/{fingerprint}/info": {"get": _op("What the node knows about an object", {
             "200": _json(ref("DataObjectInfo"), "the object")}, _errors("bad_hex", "object_not_found"),

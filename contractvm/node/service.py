@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -26,8 +27,9 @@ from contractvm.chain.accounts import Keypair
 from contractvm.chain.chain import Chain
 from contractvm.data.auth import ReplayGuard
 from contractvm.data.objects import ObjectStore
-from contractvm.node.data import DataApi, service_keypair
+from contractvm.node.data import DEFAULT_PER_READER, DEFAULT_TOTAL, DataApi, service_keypair
 from contractvm.node.errors import ApiError
+from contractvm.node.limits import DownloadLimits, Rate
 from contractvm.node.ops import ChainApi
 from contractvm.node.stream import Broadcaster
 
@@ -41,7 +43,8 @@ class NodeService:
 
     def __init__(self, open_chain: Callable[[], Chain], *, block_time: float | None = None,
                  open_objects: Callable[[], ObjectStore] = ObjectStore.memory,
-                 service_key: Keypair | None = None) -> None:
+                 service_key: Keypair | None = None, download_rate: Rate | None = DEFAULT_PER_READER,
+                 node_download_rate: Rate | None = DEFAULT_TOTAL) -> None:
         if block_time is not None and not block_time > 0:
             raise ValueError("block_time must be a positive number of seconds")
         self.block_time = block_time
@@ -50,6 +53,7 @@ class NodeService:
         self.replays = ReplayGuard()
         self._miner: asyncio.Task[None] | None = None
         self._closed = False
+        self._download_rates = (download_rate, node_download_rate)
         try:
             self.api, self.data = self._pool.submit(self._open, open_chain, open_objects,
                                                     service_key or service_keypair()).result()
@@ -70,7 +74,8 @@ class NodeService:
         chain.automine = self.block_time is None
         mining = {"mode": "automine" if self.block_time is None else "interval", "block_time": self.block_time}
         api = ChainApi(chain, mining)
-        return api, DataApi(api, objects, service_key)
+        limits = DownloadLimits(*self._download_rates, clock=time.time)
+        return api, DataApi(api, objects, service_key, limits=limits)
 
     @property
     def chain(self) -> Chain:

@@ -438,3 +438,23 @@ def test_node_records_accesses_with_the_service_key_it_is_given(tmp_path: Path) 
         assert code == 0, err
     usage = cvm("node", "--service-password-file", str(password))
     assert usage.returncode == 2 and "--service-password-file goes with --service-key" in usage.stderr
+
+
+def test_download_rates_are_options_and_a_bad_one_is_a_usage_error(tmp_path: Path) -> None:
+    running = start_node("--download-rate", "1/hour", "--node-download-rate", "off")
+    try:
+        access = deploy_access(running)
+        notice = tmp_path / "notice.txt"
+        notice.write_text("road works on 5th avenue\n")
+        put = cvm("data", "put", str(notice), "--access", access, "--dev-account", "1", rpc=running.url)
+        assert put.returncode == 0, put.stderr
+        get = ("data", "get", put.stdout.strip(), "-o", str(tmp_path / "copy.txt"), "--dev-account", "5")
+        assert cvm(*get, rpc=running.url).returncode == 0
+        again = cvm(*get, rpc=running.url)
+        assert again.returncode == 1 and "too many downloads" in again.stderr and "1/hour per reader" in again.stderr
+        assert "Traceback" not in again.stderr
+    finally:
+        code, err = running.stop()
+        assert code == 0, err
+    usage = cvm("node", "--download-rate", "5/fortnight")
+    assert usage.returncode == 2 and "'5/fortnight' is not a rate" in usage.stderr

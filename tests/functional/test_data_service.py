@@ -44,6 +44,7 @@ from contractvm.data.objects import ObjectStore
 from contractvm.isa.program import Program
 from contractvm.node.data import service_keypair
 from contractvm.node.errors import ERROR_CODES
+from contractvm.node.limits import Rate
 from contractvm.node.server import BackgroundNode
 from contractvm.node.service import NodeService
 
@@ -254,6 +255,28 @@ def test_open_data_is_served_to_any_signer_and_every_access_is_on_chain(node: No
     assert "only the owner" in message
     expect_error(node.request("GET", f"/v1/data/{text}/log"), 401, "unauthorized")
     assert node.data.info(fp)["accesses"] == 2
+
+
+def test_downloads_beyond_the_rates_are_refused_logged_and_never_recorded(access_artifact: Artifact) -> None:
+    service = NodeService(Chain.memory, download_rate=Rate(2, 3600), node_download_rate=Rate(3, 3600))
+    with serve(service, access_artifact) as node:
+        deploy_access(node)
+        fp = node.data.publish(SUPPLIER, b"readings", closed=False, access=node.access).fingerprint
+        text = "0x" + fp.hex()
+        assert [node.data.fetch(BUYER, fp).access_id for _ in range(2)] == [1, 2]
+        response = node.request("GET", f"/v1/data/{text}", signer=BUYER)
+        message = expect_error(response, 429, "rate_limited")
+        assert 1790 <= int(response.headers["Retry-After"]) <= 1800  # 2/hour: a token comes back every 1800 s
+        assert "2/hour per reader, 3/hour in all" in message
+        assert f"retry in {response.headers['Retry-After']} s" in message
+        assert node.data.fetch(OTHER, fp).access_id == 3  # another reader: its own allowance...
+        message = client_error(lambda: node.data.fetch(REGULATOR, fp), 429, "rate_limited")  # but not the node's
+        assert "retry in" in message
+        assert len(accessed(node)) == 3  # nothing refused was recorded on chain
+        log = node.log(fp)
+        assert [(e["outcome"], e["reader"]) for e in log[:2]] == [
+            ("refused", address_to_text(REGULATOR.address)), ("served", address_to_text(OTHER.address))]
+        assert "too many downloads" in log[0]["reason"]
 
 
 def test_a_publication_cut_short_after_registering_resumes_without_registering_again(node: Node) -> None:
