@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from contractvm.chain.executor import admission_error, call_target, pay_fee, payload_gas
-from contractvm.chain.model import Genesis, ReceiptStatus, TxKind, contract_address
+from contractvm.chain.executor import admission_error, call_target, decode_args, pay_fee, payload_gas
+from contractvm.chain.model import Genesis, ReceiptStatus, TxKind, contract_address, parse_call_payload
 from contractvm.isa.program import Function
 from contractvm.vm import BlockContext, ExecutionResult, Failure, Journal, MemoryState, ProgramCache
 from contractvm.vm import deploy as vm_deploy
@@ -189,9 +189,9 @@ class Ledger:
                                 gas_limit=gas, cache=self.cache)
             failure = result.failure
             if failure is not None and failure.pc < 0:  # refused before any code ran: say it as the executor does
-                found = call_target(state, self.cache, to, function)
-                if isinstance(found, str):
-                    result = ExecutionResult(False, None, 0, (), Failure(found, to, function, -1))
+                refusal = self._refusal(to, function, payload)
+                if refusal is not None:
+                    result = ExecutionResult(False, None, 0, (), Failure(refusal, to, function, -1))
         elif kind == _DEPLOY:
             created = contract_address(sender, nonce)
             result = vm_deploy(state, block, caller=sender, address=created, code=code, args=args, value=value,
@@ -220,6 +220,18 @@ class Ledger:
                           failure, created, function, code_run)
         self._seal(timestamp, outcome.kept())
         return outcome
+
+    def _refusal(self, to: bytes, function: str, payload: bytes) -> str | None:
+        """Why the executor would refuse this call before running it (no contract or function there, or arguments
+        its parameters do not decode), or None when it would run it (and the VM's own refusal stands)."""
+        found = call_target(self.state, self.cache, to, function)
+        if isinstance(found, str):
+            return found
+        try:
+            decode_args(found.params, parse_call_payload(payload)[1])
+        except ValueError as exc:
+            return f"bad arguments for {found.signature}: {exc}"
+        return None
 
     def view(self, address: bytes, function: str, args: tuple[object, ...], *, sender: bytes,
              gas_limit: int | None) -> ExecutionResult:

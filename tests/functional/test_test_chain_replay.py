@@ -199,6 +199,26 @@ def test_a_transaction_the_chain_refuses_is_reported() -> None:
         chain.replay()
 
 
+def test_a_stale_contract_object_is_refused_as_a_node_would_refuse_it() -> None:
+    """After a revert the same deployer and nonce put other code at the same address: calls through the old
+    object are refused with the executor's words (and the real chain agrees)."""
+    chain = TestChain(n_accounts=2)
+    before = chain.snapshot()
+    probe = chain.deploy(PROBE, 1)
+    chain.revert(before)
+    with pytest.raises(CallFailed, match="no contract at"):
+        probe.bump(2, sender=chain.accounts[1])
+    other = chain.deploy("contract Other { pub fn bump(note: string<4>) -> u64 { return 1; } }")
+    assert other.address == probe.address
+    with pytest.raises(CallFailed, match=r"bad arguments for bump\(string<4>\)"):
+        probe.bump(2)
+    with pytest.raises(CallFailed, match="no public function 'spin'"):
+        probe.spin()
+    real = chain.replay()
+    assert [real.receipt(real.block(h).transactions[0].hash).error[:12] for h in (1, 3, 4)] == [
+        "no contract ", "bad argument", "no public fu"]
+
+
 def test_receipts_read_like_the_chain_records_them() -> None:
     chain = TestChain(n_accounts=2)
     alice, bob = chain.accounts
