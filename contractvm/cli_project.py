@@ -27,6 +27,7 @@ accounts = 10               # funded development accounts (the `accounts` fixtur
 fee_per_gas = 0             # 0: fees off, so balances can be asserted exactly
 gas_report = false          # true: always print the gas report (as --gas-report)
 coverage = false            # true: always print .ctr line coverage (as --ctr-coverage)
+chain_replay = false        # true: replay every test on a real chain and check it (as --chain-replay)
 """
 
 CONTRACT = """\
