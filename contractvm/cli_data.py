@@ -231,6 +231,7 @@ def trace_text(trace: dict[str, Any]) -> str:
         state = "accepted" if r["accepted"] else "not accepted"
         lines.append(f"  #{r['id']} {r['object_id'][:18]}... {r['transfer_out']} -> {r['transfer_in']} "
                      f"at {r['timestamp']} ({state}, {r['confirmations']} confirmation(s))")
+        lines.append(f"     {r['quantity']} handed over at {r['location']}")
         lines.append(f"     data {r['data_hash'][:18]}... on {r['server']}: {r['data_check']}")
         if r["data"] is not None:
             lines.append(f"     {json.dumps(r['data'], ensure_ascii=False)[:110]}")

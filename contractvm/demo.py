@@ -363,12 +363,12 @@ def traceability(city: City, operator: Actor, regulator: Actor, maker: Actor, wh
     batch = hashlib.sha256(b"smart meter batch 2026-11-A").digest()
     pallets = (hashlib.sha256(b"pallet 2026-11-A-1").digest(), hashlib.sha256(b"pallet 2026-11-A-2").digest())
     hop(city, maker, wholesaler, batch, {"event": "manufactured and shipped", "units": 200, "site": "plant 3"},
-        regulator)
+        regulator, "plant 3")
     city.send(wholesaler, "trace", "split", batch, pallets)
     say(f"the wholesaler splits batch {batch.hex()[:12]}… into pallets {pallets[0].hex()[:12]}… and "
         f"{pallets[1].hex()[:12]}…")
     hop(city, wholesaler, retailer, pallets[0], {"event": "delivered to store", "units": 100, "store": "north"},
-        regulator)
+        regulator, "north store")
 
     step("the pallet's history walked back from the node, every hash and signature re-checked")
     walked = city.data.trace(city.contracts["trace"], pallets[0])
@@ -379,13 +379,14 @@ def traceability(city: City, operator: Actor, regulator: Actor, maker: Actor, wh
 
 
 def hop(city: City, sender: Actor, receiver: Actor, object_id: bytes, data: dict[str, object],
-        regulator: Actor) -> None:
+        regulator: Actor, location: str) -> None:
     published = city.data.publish(sender.key, _json(data), closed=False, access=city.contracts["access"])
     server = city.url
+    units = data["units"]
     signed = _hex(city.view("trace", "record_hash", object_id, server, published.fingerprint, sender.key.address,
-                            receiver.key.address))
+                            receiver.key.address, units, location))
     receipt = city.send(sender, "trace", "record", object_id, server, published.fingerprint, receiver.key.address,
-                        sender.key.sign(signed))
+                        units, location, sender.key.sign(signed))
     record = int(str(receipt.return_value))
     city.send(regulator, "trace", "confirm", record)
     say(f"record {record}: {sender.name} -> {receiver.name}, object {object_id.hex()[:12]}…, data "

@@ -217,7 +217,8 @@ class DataApi:
         first record, those of the objects it was derived from (one parent for a split or a relabel, several for
         a merge), depth first. Each record's `linked` check: the party that handed it over is the one that held
         the object, i.e. the transfer-in of the record before it (the previous record of the same object, or
-        the last record of each parent)."""
+        the last record of each parent). Its `quantity` check, for a record with a previous one: no more was
+        handed over than that record's quantity (goods are lost along a chain, never created)."""
         self._program(contract, TRACE_FUNCTIONS, "a Traceability contract")
         records: list[dict[str, Any]] = []
         lineage: list[dict[str, Any]] = []
@@ -251,6 +252,8 @@ class DataApi:
         for r in records:
             if r["previous"]:
                 before = [by_id[r["previous"]]] if r["previous"] in by_id else []
+                if before:
+                    r["checks"]["quantity"] = r["quantity"] <= before[0]["quantity"]
             else:
                 parents = self._view(contract, "parents_of", bytes.fromhex(r["object_id"][2:]))
                 before = [last_of[render.hex0x(bytes(p))] for p in parents if render.hex0x(bytes(p)) in last_of]
@@ -260,13 +263,17 @@ class DataApi:
     def _checked_record(self, contract: bytes, record_id: int) -> dict[str, Any]:
         r = self._view(contract, "record_of", record_id)
         server = str(r["server"])
+        location = str(r["location"])
         recomputed = hashlib.sha256(contract + r["object_id"] + server.encode() + r["data_hash"] + r["transfer_out"]
-                                    + r["transfer_in"] + int(r["previous"]).to_bytes(8, "big")).digest()
+                                    + r["transfer_in"] + int(r["quantity"]).to_bytes(8, "big")
+                                    + hashlib.sha256(location.encode()).digest()
+                                    + int(r["previous"]).to_bytes(8, "big")).digest()
         checks = {"record_hash": recomputed == r["record_hash"],
                   "signature": self._signed_by(contract, r["transfer_out"], r["record_hash"], r["signature"])}
         record = {"id": record_id, "object_id": render.hex0x(r["object_id"]), "server": server,
                   "data_hash": render.hex0x(r["data_hash"]), "transfer_out": render.address(r["transfer_out"]),
-                  "transfer_in": render.address(r["transfer_in"]), "timestamp": r["timestamp"],
+                  "transfer_in": render.address(r["transfer_in"]), "quantity": r["quantity"], "location": location,
+                  "timestamp": r["timestamp"],
                   "previous": r["previous"], "confirmations": r["confirmations"], "accepted": r["accepted"],
                   "data": None, "data_source": None, "data_check": "", "checks": checks}
         raw = self.objects.get(r["data_hash"])

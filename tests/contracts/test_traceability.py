@@ -20,6 +20,8 @@ THRESHOLD = 2
 SERVER = "https://trace.example.org/lots"
 DATA = hashlib.sha256(b"origin: farm 12, harvested 2026-05-01").digest()
 APPLES = hashlib.sha256(b"lot:apples-001").digest()
+QUANTITY = 1_200  # kg, say: the unit is the object's, named in its traceability data
+PLACE = "farm 12, Lleida"
 
 
 def obj(name):
@@ -30,9 +32,10 @@ def seed_of(index):
     return bytes([index + 1]) * 32
 
 
-def record_hash(contract, object_id, server, data_hash, transfer_out, transfer_in, previous):
+def record_hash(contract, object_id, server, data_hash, transfer_out, transfer_in, previous, quantity=QUANTITY,
+                location=PLACE):
     packed = (contract.address + object_id + server.encode() + data_hash + transfer_out + transfer_in
-              + previous.to_bytes(8, "big"))
+              + quantity.to_bytes(8, "big") + hashlib.sha256(location.encode()).digest() + previous.to_bytes(8, "big"))
     return hashlib.sha256(packed).digest()
 
 
@@ -63,11 +66,12 @@ def seeds(people):
 def hop(trace, seeds):
     """Records a hop signed by `sender` with its registered key (or `seed`), as the contract expects."""
 
-    def send(object_id, sender, transfer_in, data_hash=DATA, server=SERVER, seed=None):
+    def send(object_id, sender, transfer_in, data_hash=DATA, server=SERVER, seed=None, quantity=QUANTITY,
+             location=PLACE):
         previous = trace.latest_of(object_id)
-        h = record_hash(trace, object_id, server, data_hash, sender, transfer_in, previous)
+        h = record_hash(trace, object_id, server, data_hash, sender, transfer_in, previous, quantity, location)
         signature = ed25519_sign(seed or seeds[sender], h)
-        return trace.record(object_id, server, data_hash, transfer_in, signature, sender=sender)
+        return trace.record(object_id, server, data_hash, transfer_in, quantity, location, signature, sender=sender)
 
     return send
 
@@ -78,14 +82,15 @@ def hop(trace, seeds):
 def test_a_signed_record_is_stored_and_announced(chain, trace, hop, people):
     _, farm, packer, _, _, _ = people
     expected = record_hash(trace, APPLES, SERVER, DATA, farm, packer, 0)
-    assert trace.record_hash(APPLES, SERVER, DATA, farm, packer) == expected
+    assert trace.record_hash(APPLES, SERVER, DATA, farm, packer, QUANTITY, PLACE) == expected
     now = chain.time
     receipt = hop(APPLES, farm, packer)
     assert receipt.return_value == 1
-    assert receipt.events == [trace.Recorded(1, APPLES, 0, farm, packer, SERVER, DATA, now)]
+    assert receipt.events == [trace.Recorded(1, APPLES, 0, farm, packer, SERVER, DATA, QUANTITY, PLACE, now)]
     stored = trace.record_of(1)
     assert (stored.object_id, stored.server, stored.data_hash) == (APPLES, SERVER, DATA)
     assert (stored.transfer_out, stored.transfer_in, stored.timestamp, stored.previous) == (farm, packer, now, 0)
+    assert (stored.quantity, stored.location) == (QUANTITY, PLACE)
     assert stored.record_hash == expected and len(stored.signature) == 64
     assert (stored.confirmations, stored.accepted) == (0, False)
     assert trace.latest_of(APPLES) == 1 and trace.holder_of(APPLES) == packer and trace.record_count() == 1
@@ -97,9 +102,9 @@ def test_a_bad_signature_is_refused(trace, hop, people):
         hop(APPLES, farm, packer, seed=seed_of(2))  # the packer's key, not the farm's
     signature = ed25519_sign(seed_of(1), record_hash(trace, APPLES, SERVER, DATA, farm, packer, 0))
     with reverts("bad signature"):  # signed a different data hash
-        trace.record(APPLES, SERVER, obj("other data"), packer, signature, sender=farm)
+        trace.record(APPLES, SERVER, obj("other data"), packer, QUANTITY, PLACE, signature, sender=farm)
     with reverts("bad signature"):
-        trace.record(APPLES, SERVER, DATA, packer, bytes(64), sender=farm)
+        trace.record(APPLES, SERVER, DATA, packer, QUANTITY, PLACE, bytes(64), sender=farm)
     assert trace.latest_of(APPLES) == 0
 
 
@@ -108,7 +113,7 @@ def test_an_unregistered_participant_is_refused(trace, people):
     seed = bytes([99]) * 32
     signature = ed25519_sign(seed, record_hash(trace, APPLES, SERVER, DATA, outsider, people[1], 0))
     with reverts("not a registered participant"):
-        trace.record(APPLES, SERVER, DATA, people[1], signature, sender=outsider)
+        trace.record(APPLES, SERVER, DATA, people[1], QUANTITY, PLACE, signature, sender=outsider)
 
 
 def test_only_the_operator_registers_participants_and_regulators(trace, people):
@@ -129,10 +134,36 @@ def test_record_field_rules(trace, hop, people):
     _, farm, packer, _, _, _ = people
     with reverts("an information server is required"):
         hop(APPLES, farm, packer, server="")
+    with reverts("a record needs a quantity"):
+        hop(APPLES, farm, packer, quantity=0)
+    with reverts("a record needs a location"):
+        hop(APPLES, farm, packer, location="")
     with reverts("no transfer-in account"):
         hop(APPLES, farm, bytes(20))
     with reverts("transfer-in must differ from transfer-out"):
         hop(APPLES, farm, farm)
+
+
+def test_goods_can_be_lost_along_the_chain_but_never_created(trace, hop, people):
+    _, farm, packer, shop, _, _ = people
+    hop(APPLES, farm, packer, quantity=1_000, location="farm 12")
+    with reverts("quantity exceeds the previous record's"):
+        hop(APPLES, packer, shop, quantity=1_001)
+    second = hop(APPLES, packer, shop, quantity=980, location="packing house 3").return_value  # 20 lost
+    assert (trace.record_of(second).quantity, trace.record_of(second).location) == (980, "packing house 3")
+    with reverts("quantity exceeds the previous record's"):
+        hop(APPLES, shop, farm, quantity=981)
+    assert trace.record_of(hop(APPLES, shop, farm, quantity=980).return_value).quantity == 980
+
+
+def test_quantity_and_location_are_signed(trace, people, seeds):
+    _, farm, packer, _, _, _ = people
+    signature = ed25519_sign(seeds[farm], record_hash(trace, APPLES, SERVER, DATA, farm, packer, 0))
+    with reverts("bad signature"):
+        trace.record(APPLES, SERVER, DATA, packer, QUANTITY + 1, PLACE, signature, sender=farm)
+    with reverts("bad signature"):
+        trace.record(APPLES, SERVER, DATA, packer, QUANTITY, "elsewhere", signature, sender=farm)
+    assert trace.record(APPLES, SERVER, DATA, packer, QUANTITY, PLACE, signature, sender=farm).success
 
 
 def test_a_signed_record_cannot_be_replayed(trace, hop, people):
@@ -140,7 +171,7 @@ def test_a_signed_record_cannot_be_replayed(trace, hop, people):
     hop(APPLES, farm, packer)
     signature = trace.record_of(1).signature
     with reverts("transfer-out is not the object's holder"):
-        trace.record(APPLES, SERVER, DATA, packer, signature, sender=farm)
+        trace.record(APPLES, SERVER, DATA, packer, QUANTITY, PLACE, signature, sender=farm)
 
 
 # Hop chaining
@@ -265,7 +296,7 @@ def test_a_regulator_cannot_confirm_its_own_record(trace, people):
     seed = bytes([42]) * 32
     trace.register_participant(reg1, ed25519_keypair(seed)[1], sender=operator)
     signature = ed25519_sign(seed, record_hash(trace, APPLES, SERVER, DATA, reg1, farm, 0))
-    record_id = trace.record(APPLES, SERVER, DATA, farm, signature, sender=reg1).return_value
+    record_id = trace.record(APPLES, SERVER, DATA, farm, QUANTITY, PLACE, signature, sender=reg1).return_value
     with reverts("a submitter cannot confirm its own record"):
         trace.confirm(record_id, sender=reg1)
     trace.confirm(record_id, sender=reg2)
@@ -327,7 +358,7 @@ def test_a_regulator_cannot_dispute_its_own_record(trace, people):
     seed = bytes([42]) * 32
     trace.register_participant(reg1, ed25519_keypair(seed)[1], sender=operator)
     signature = ed25519_sign(seed, record_hash(trace, APPLES, SERVER, DATA, reg1, farm, 0))
-    record_id = trace.record(APPLES, SERVER, DATA, farm, signature, sender=reg1).return_value
+    record_id = trace.record(APPLES, SERVER, DATA, farm, QUANTITY, PLACE, signature, sender=reg1).return_value
     with reverts("a submitter cannot dispute its own record"):
         trace.dispute(record_id, REASON, sender=reg1)
     trace.dispute(record_id, REASON, sender=reg2)
@@ -390,7 +421,7 @@ def test_when_connected_a_registered_participant_must_also_be_an_active_member(t
     with reverts("not an active member"):  # the shop is registered here, but not an Identity member
         hop(APPLES, shop, farm)
     with reverts("not an active member"):  # checked before anything else
-        trace.record(APPLES, "", DATA, shop, bytes(64), sender=shop)
+        trace.record(APPLES, "", DATA, shop, QUANTITY, PLACE, bytes(64), sender=shop)
     with reverts("not an active member"):
         trace.relabel(APPLES, obj("shop-label"), sender=shop)
     assert trace.trace_back(APPLES) == (first + 1, first) and trace.holder_of(APPLES) == shop
@@ -482,7 +513,7 @@ def test_accepted_exactly_when_distinct_confirmations_reach_the_threshold(deploy
     for regulator in regulators:
         contract.add_regulator(regulator, sender=operator)
     signature = ed25519_sign(seeds[farm], record_hash(contract, APPLES, SERVER, DATA, farm, packer, 0))
-    record_id = contract.record(APPLES, SERVER, DATA, packer, signature, sender=farm).return_value
+    record_id = contract.record(APPLES, SERVER, DATA, packer, QUANTITY, PLACE, signature, sender=farm).return_value
     seen = set()
     for index in confirmations:
         regulator = regulators[index]
@@ -505,7 +536,7 @@ def test_clean_exactly_when_accepted_and_never_disputed(deploy, people, seeds, v
     for regulator in regulators:
         contract.add_regulator(regulator, sender=operator)
     signature = ed25519_sign(seeds[farm], record_hash(contract, APPLES, SERVER, DATA, farm, packer, 0))
-    record_id = contract.record(APPLES, SERVER, DATA, packer, signature, sender=farm).return_value
+    record_id = contract.record(APPLES, SERVER, DATA, packer, QUANTITY, PLACE, signature, sender=farm).return_value
     confirmed, disputed = set(), set()
     for index, confirms in verdicts:
         regulator = regulators[index]

@@ -410,15 +410,17 @@ def test_trace_walks_a_history_back(node: NodeProcess, tmp_path: Path) -> None:
         assert client.transact(dev_keypair(0), trace, program, "add_regulator", (regulator.address,)).success
         stored = DataClient(client).publish(maker, b'{"event": "shipped"}', closed=False, access=access)
         signed = client.call(trace, "record_hash", ["0x" + obj.hex(), node.url, "0x" + stored.fingerprint.hex(),
-                                                    address_to_text(maker.address), address_to_text(shop.address)])
+                                                    address_to_text(maker.address), address_to_text(shop.address),
+                                                    40, "plant 3"])
         digest = bytes.fromhex(str(signed.return_value)[2:])
         recorded = client.transact(maker, trace, program, "record", (obj, node.url, stored.fingerprint,
-                                                                     shop.address, maker.sign(digest)))
+                                                                     shop.address, 40, "plant 3", maker.sign(digest)))
         assert recorded.success, recorded.error
         assert client.transact(regulator, trace, program, "confirm", (1,)).success
     done = cvm("trace", "0x" + obj.hex(), "--contract", trace, rpc=node.url)
     assert done.returncode == 0, done.stderr
     assert "1 record(s)" in done.stdout and "record_hash ok, signature ok, data ok" in done.stdout
+    assert "40 handed over at plant 3" in done.stdout
     assert "verified: every hash" in done.stdout and '"event": "shipped"' in done.stdout
     unknown = cvm("trace", "0x" + "ee" * 32, "--contract", trace, rpc=node.url)
     assert unknown.returncode == 1 and "does not verify" in unknown.stderr

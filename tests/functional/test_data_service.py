@@ -662,13 +662,14 @@ class Trace:
         return self.node.transact(signer, function, *args, contract=self.contract, program=self.program)
 
     def hop(self, sender: Keypair, object_id: bytes, data_hash: bytes, transfer_in: Keypair,
-            server: str = SERVER) -> int:
+            server: str = SERVER, quantity: int = 500, location: str = "farm 12") -> int:
         """Record a hop as the contract expects: the record hash signed with the sender's registered key."""
         previous = self.node.view("latest_of", object_id, contract=self.contract)
         packed = (address_from_text(self.contract) + object_id + server.encode() + data_hash + sender.address
-                  + transfer_in.address + previous.to_bytes(8, "big"))
+                  + transfer_in.address + quantity.to_bytes(8, "big") + hashlib.sha256(location.encode()).digest()
+                  + previous.to_bytes(8, "big"))
         record_hash = hashlib.sha256(packed).digest()
-        receipt = self.call(sender, "record", object_id, server, data_hash, transfer_in.address,
+        receipt = self.call(sender, "record", object_id, server, data_hash, transfer_in.address, quantity, location,
                             sender.sign(record_hash))
         return int(receipt.return_value)
 
@@ -694,10 +695,11 @@ def test_a_traced_history_verifies_record_by_record(trace: Trace) -> None:
     documents = ['{"origin": "farm 12", "harvested": "2026-05-01"}', '{"packed": "crate 7"}',
                  '{"shelved": "store 3"}']
     hops = [(SUPPLIER, BUYER), (BUYER, SHOP), (SHOP, OPERATOR)]
+    handed = [(500, "farm 12"), (480, "packing house"), (480, "store 3")]  # 20 lost in packing
     ids = []
-    for (sender, receiver), document in zip(hops, documents, strict=True):
+    for (sender, receiver), document, (quantity, place) in zip(hops, documents, handed, strict=True):
         data_hash = trace.publish(sender, document).fingerprint
-        ids.append(trace.hop(sender, LOT, data_hash, receiver))
+        ids.append(trace.hop(sender, LOT, data_hash, receiver, quantity=quantity, location=place))
         trace.call(REGULATOR, "confirm", ids[-1])
 
     history = trace.node.data.trace(trace.contract, LOT)
@@ -715,6 +717,8 @@ def test_a_traced_history_verifies_record_by_record(trace: Trace) -> None:
         assert set(record["checks"]) >= {"record_hash", "signature", "data"}
         assert record["data_check"] == "re-hashed: matches data_hash"
     assert [("linked" in r["checks"]) for r in records] == [True, True, False]
+    assert [(r["quantity"], r["location"]) for r in records] == list(reversed(handed))
+    assert [("quantity" in r["checks"]) for r in records] == [True, True, False]  # no more than the hop before
 
 
 def test_a_record_whose_data_this_node_lacks_does_not_verify(trace: Trace) -> None:
