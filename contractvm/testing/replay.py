@@ -58,19 +58,17 @@ def replay(ledger: Ledger, chain: Chain, *, keys: Mapping[bytes, Keypair], cache
     chain_id = chain.genesis.chain_id
     for height in range(chain.height + 1, ledger.height + 1):
         outcome = ledger.block(height)
-        if isinstance(outcome, int):  # an empty block, at that time
-            chain.mine(outcome)
-            continue
-        timestamp = outcome.timestamp
-        tx = transaction(outcome.sent, chain_id, keys)
-        chain.set_next_timestamp(timestamp)
         try:
+            if isinstance(outcome, int):  # an empty block, at that time
+                chain.mine(outcome)
+                continue
+            tx = transaction(outcome.sent, chain_id, keys)
+            chain.set_next_timestamp(outcome.timestamp)
             got = chain.send(tx)
         except ChainError as exc:
-            raise ReplayMismatch(f"block {height}: the chain refused the transaction the test chain ran ({exc}). "
-                                 f"{_BUG}") from None
+            raise ReplayMismatch(f"block {height}: the chain refused what the test chain did ({exc}). {_BUG}") from None
         want = receipt(outcome, tx.hash, cache)
-        if got != want or chain.height != height or chain.head.timestamp != timestamp:
+        if got != want or chain.height != height or chain.head.timestamp != outcome.timestamp:
             raise ReplayMismatch(_difference(height, got, want))
 
 

@@ -195,7 +195,7 @@ def test_a_transaction_the_chain_refuses_is_reported() -> None:
     probe.bump(2)
     outcome = chain.ledger.block(chain.height)
     chain.ledger.blocks[-1] = outcome._replace(sent=outcome.sent._replace(nonce=7)).kept()
-    with pytest.raises(ReplayMismatch, match=r"block 2: the chain refused the transaction .*nonce 7 is ahead"):
+    with pytest.raises(ReplayMismatch, match=r"block 2: the chain refused what the test chain did .*nonce 7 is ahead"):
         chain.replay()
 
 
