@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import http.server
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +44,7 @@ from contractvm.data.envelope import (
 )
 from contractvm.data.objects import ObjectStore
 from contractvm.isa.program import Program
+from contractvm.node import remote
 from contractvm.node.data import service_keypair
 from contractvm.node.errors import ERROR_CODES
 from contractvm.node.limits import Rate
@@ -810,6 +813,46 @@ def test_an_information_server_that_cannot_be_reached_leaves_the_record_unverifi
     history = trace.node.data.trace(trace.contract, LOT)
     assert history["verified"] is False and history["problems"] == [f"record {record}: data"]
     assert "could not be reached" in history["records"][0]["data_check"]
+
+
+class Hostile(http.server.BaseHTTPRequestHandler):
+    """An information server that answers every data request with more than a node takes."""
+
+    def do_GET(self) -> None:
+        kind = self.path.rsplit("/", 1)[-1][2:4]  # the data hash's first byte says how to misbehave
+        if kind == "01":  # no length given, then more bytes than the cap, streamed
+            self.send_response(200)
+            self.end_headers()
+            chunk = b"x" * (1 << 20)
+            for _ in range(remote.MAX_DATA // len(chunk) + 2):
+                self.wfile.write(chunk)
+        elif kind == "02":  # a length far past the cap, declared up front
+            self.send_response(200)
+            self.send_header("Content-Length", str(1 << 40))
+            self.end_headers()
+            self.wfile.write(b"x" * 1000)
+        else:  # an error with a long body
+            self.send_response(500)
+            self.end_headers()
+            self.wfile.write(b"e" * (1 << 20))
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_information_server_cannot_make_the_node_hold_more_than_the_cap(trace: Trace) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for kind, expected in ((1, "larger than"), (2, "larger than"), (3, "answered 500: an answer too long")):
+            lot = hashlib.sha256(b"lot %d" % kind).digest()
+            trace.hop(SUPPLIER, lot, bytes([kind]) + bytes(31), BUYER, server=url)
+            history = trace.node.data.trace(trace.contract, lot)
+            assert history["verified"] is False and expected in history["records"][0]["data_check"]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_record_signed_with_a_key_since_replaced_still_verifies(trace: Trace) -> None:
