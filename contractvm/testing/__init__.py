@@ -21,6 +21,7 @@ _EXPORTS = {
     "GENESIS_TIME": "contractvm.testing.env",
     "Receipt": "contractvm.testing.contract",
     "ReceiptStatus": "contractvm.chain.model",
+    "ReplayMismatch": "contractvm.testing.replay",
     "TestChain": "contractvm.testing.env",
     "TransactionRejected": "contractvm.testing.env",
     "reverts": "contractvm.testing.failures",

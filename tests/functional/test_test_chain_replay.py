@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 
 from contractvm.chain.chain import ChainError
 from contractvm.chain.model import ReceiptStatus
-from contractvm.testing import CallFailed, TestChain, TransactionRejected
+from contractvm.testing import CallFailed, ReplayMismatch, TestChain, TransactionRejected
 from contractvm.testing.env import AUTHORITY
-from contractvm.testing.replay import ReplayMismatch
 
 PROBE = """\
 contract Probe {
