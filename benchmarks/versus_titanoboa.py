@@ -105,6 +105,28 @@ def compile_batches(compile_one: Callable[[str, str], object], suffix: str) -> d
     return {f"compile {name}": batch_of(name + suffix) for name in COMPILED}
 
 
+def call_batches(token: Any, market: Any, owner: object, buyer: object, offer: object) -> dict[str, Batch]:
+    """The call figures' batches on contract objects whose functions are methods taking `sender=` and `value=`
+    (the pytest plugin's and titanoboa's alike)."""
+
+    def transfer(n: int) -> None:
+        call = token.transfer
+        for _ in range(n):
+            call(buyer, 1, sender=owner)
+
+    def buy(n: int) -> None:
+        call = market.buy
+        for _ in range(n):
+            call(offer, DAYS, sender=buyer, value=PRICE)
+
+    def has_access(n: int) -> None:
+        view = market.has_access
+        for _ in range(n):
+            view(offer, buyer)
+
+    return {"token.transfer": transfer, "market.buy": buy, "market.has_access": has_access}
+
+
 def contractvm_runner() -> Side:
     """`contractvm.runner.Runner`: the VM on an in-memory state, fast path on (the default)."""
     runner = Runner()
@@ -167,24 +189,7 @@ def contractvm_plugin() -> Side:
         "buy": (bought.return_value - now, sorted(e.name for e in bought.events), chain.balance(supplier) - before),
         "has_access": (market.has_access(offer, buyer), market.has_access(offer, supplier)),
     }
-
-    def transfer(n: int) -> None:
-        call = token.transfer
-        for _ in range(n):
-            call(buyer, 1, sender=owner)
-
-    def buy(n: int) -> None:
-        call = market.buy
-        for _ in range(n):
-            call(offer, DAYS, sender=buyer, value=PRICE)
-
-    def has_access(n: int) -> None:
-        view = market.has_access
-        for _ in range(n):
-            view(offer, buyer)
-
-    batches = {"token.transfer": transfer, "market.buy": buy, "market.has_access": has_access}
-    return Side(PLUGIN, batches, chain.isolate, results)
+    return Side(PLUGIN, call_batches(token, market, owner, buyer, offer), chain.isolate, results)
 
 
 def titanoboa() -> Side:
@@ -218,27 +223,12 @@ def titanoboa() -> Side:
         "loop": loop.run(LOOP_SEED),
     }
 
-    def transfer(n: int) -> None:
-        call = token.transfer
-        for _ in range(n):
-            call(buyer, 1, sender=owner)
-
-    def buy(n: int) -> None:
-        call = market.buy
-        for _ in range(n):
-            call(offer, DAYS, sender=buyer, value=PRICE)
-
-    def has_access(n: int) -> None:
-        view = market.has_access
-        for _ in range(n):
-            view(offer, buyer)
-
     def run_loop(n: int) -> None:
         view = loop.run
         for _ in range(n):
             view(LOOP_SEED)
 
-    batches = {"token.transfer": transfer, "market.buy": buy, "market.has_access": has_access, "loop": run_loop}
+    batches = {**call_batches(token, market, owner, buyer, offer), "loop": run_loop}
     batches |= compile_batches(lambda _, text: vyper.compile_code(text, output_formats=["bytecode", "abi"]), ".vy")
     return Side(BOA, batches, env.anchor, results)
 

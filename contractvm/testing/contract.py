@@ -85,9 +85,10 @@ class Receipt:
         """The chain's receipt, exactly as `chain.chain` records this transaction."""
         return self.chain.chain_receipt(self.outcome)
 
-    @property
+    @cached_property
     def tx_hash(self) -> bytes:
-        return self.raw.tx_hash
+        """The hash of the signed transaction (as `chain.chain` has it)."""
+        return self.chain.transaction(self.outcome).hash
 
     def emitted(self, name: str, **fields: object) -> list[Event]:
         """The events called `name` whose fields include the given values (a list: truthy when any matched)."""

@@ -241,7 +241,7 @@ class TestChain:
         call = Call(function.label, args)
         arg_bytes, plain = self._encode(function.arguments, args, call)
         name = function.function.name
-        outcome = self._send(self.accounts[0] if sender is None else sender, TxKind.CALL, function.to, value,
+        outcome = self._send(self._sender(sender), TxKind.CALL, function.to, value,
                              function.prefix + arg_bytes, gas_limit, function=name, args=plain)
         receipt = self._receipt(outcome, call)
         if self.gas_log is not None:
